@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"statusbridge/internal/cachet/cachettest"
+	"statusbridge/internal/status"
+)
+
+// proc is one run of the program in a goroutine, as main would run it.
+type proc struct {
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+func start(t *testing.T, args []string, env map[string]string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	getenv := func(k string) string { return env[k] }
+	go func() { p.done <- run(ctx, args, getenv, p.stdout, p.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			t.Errorf("run did not return after cancel")
+		}
+	})
+	return p
+}
+
+// addr waits for the "listening on" line and returns the base URL.
+func (p *proc) addr(t *testing.T, pattern string) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(p.stdout.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-p.done:
+			t.Fatalf("run exited with %d before listening; stderr:\n%s", code, p.stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %q in stdout:\n%s\nstderr:\n%s", pattern, p.stdout, p.stderr)
+	return ""
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%s/readyz never answered 200", base)
+}
+
+func post(t *testing.T, url, user, pass string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(body))
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const testConfigJSON = `{
+  "new_incident_name": "%s is experiencing issues",
+  "new_incident_message": "Investigating.",
+  "resolved_incident_message": "Resolved.",
+  "cachet_per_page_param": 50,
+  "groups_configuration": [
+    {"status_page_group": "Services", "status_page_components": ["Backend", "API Services"]}
+  ]
+}`
+
+const testTargetsYAML = `prometheus_targets:
+  node:
+    - targets: ["127.0.0.1:19100"]
+      labels:
+        status_page_component: "Backend, API Services"
+        status_page_alert: true
+        status_page_critical_target: true
+    - targets: ["127.0.0.1:19101"]
+      labels:
+        status_page_component: "Backend"
+        status_page_alert: "true"
+`
+
+// TestServeEndToEnd runs `statusbridge serve` against a Cachet emulator,
+// configured through the environment as a container would be.
+func TestServeEndToEnd(t *testing.T) {
+	emu := cachettest.NewServer(cachettest.Options{})
+	t.Cleanup(emu.Close)
+	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
+	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
+	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
+	emu.AddComponent(cachettest.Component{Name: "127.0.0.1:19100 | Backend, API Services", Status: 1, Description: status.Description(true, nil)})
+	emu.AddComponent(cachettest.Component{Name: "127.0.0.1:19101 | Backend", Status: 1, Description: status.Description(false, nil)})
+
+	dir := t.TempDir()
+	tokenFile := writeFile(t, dir, "token", cachettest.DefaultToken+"\n")
+	env := map[string]string{
+		"STATUSBRIDGE_LISTEN":   "127.0.0.1:0",
+		"STATUSBRIDGE_CONFIG":   writeFile(t, dir, "config.json", testConfigJSON),
+		"STATUSBRIDGE_TARGETS":  writeFile(t, dir, "prometheus.yml", testTargetsYAML),
+		"CACHET_API_URL":        emu.APIURL(),
+		"CACHET_API_TOKEN_FILE": tokenFile,
+		// alice:hunter2, $apr1$ form.
+		"WEBHOOK_BASIC_AUTH": "alice:$apr1$s4ltS4lt$WqSRSiuEvAv7Y9YmJUhP31",
+	}
+	p := start(t, []string{"serve"}, env)
+	base := "http://" + p.addr(t, `listening on (\S+)`)
+	waitReady(t, base)
+
+	body, err := os.ReadFile("../../internal/server/testdata/alertmanager-firing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post(t, base+"/webhook", "alice", "wrong", body); code != 401 {
+		t.Errorf("wrong password: %d, want 401", code)
+	}
+	if code := post(t, base+"/webhook", "alice", "hunter2", body); code != 200 {
+		t.Fatalf("webhook: %d, want 200; stderr:\n%s", code, p.stderr)
+	}
+	for _, c := range emu.Components() {
+		if c.Name == "Backend" && c.Status != 4 {
+			t.Errorf("Backend = %d, want 4", c.Status)
+		}
+	}
+	if n := len(emu.Incidents()); n != 2 {
+		t.Errorf("incidents = %d, want 2 (Backend and API Services)", n)
+	}
+	if code := runHealthcheckOn(t, strings.TrimPrefix(base, "http://")); code != 0 {
+		t.Errorf("healthcheck = %d, want 0", code)
+	}
+
+	p.cancel()
+	if code := <-p.done; code != 0 {
+		t.Errorf("serve exited %d after SIGTERM, want 0; stderr:\n%s", code, p.stderr)
+	}
+	p.done <- 0 // for the cleanup
+	logs := p.stderr.String()
+	for _, want := range []string{"[WEBHOOK_REQUEST]", "[COMPONENT_STATUS_CHANGE]", "shutting down"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q", want)
+		}
+	}
+	if strings.Contains(logs, "statusbridge-test-token") || strings.Contains(logs, "hunter2") {
+		t.Errorf("logs leak a secret:\n%s", logs)
+	}
+}
+
+func runHealthcheckOn(t *testing.T, addr string) int {
+	t.Helper()
+	var out, errb bytes.Buffer
+	return run(t.Context(), []string{"healthcheck", "--listen", addr}, func(string) string { return "" }, &out, &errb)
+}
+
+// TestDemo is the README's first command and its curl walk.
+func TestDemo(t *testing.T) {
+	if err := os.Chdir("../.."); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chdir("cmd/statusbridge") })
+	p := start(t, []string{"demo", "--listen", "127.0.0.1:0", "--demo.cachet-listen", "127.0.0.1:0"}, nil)
+	cachetURL := p.addr(t, `demo Cachet emulator API: (\S+)`)
+	base := "http://" + p.addr(t, `statusbridge listening on (\S+)`)
+	waitReady(t, base)
+
+	componentStatus := func(name string) int {
+		t.Helper()
+		resp, err := http.Get(cachetURL + "/components?filter[name]=" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page struct {
+			Data []struct {
+				Attributes struct {
+					Name   string `json:"name"`
+					Status struct {
+						Value int `json:"value"`
+					} `json:"status"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page.Data {
+			if d.Attributes.Name == name {
+				return d.Attributes.Status.Value
+			}
+		}
+		t.Fatalf("no component %q in the demo Cachet", name)
+		return 0
+	}
+	for _, step := range []struct {
+		file string
+		want int
+	}{
+		{"deploy/sample-alerts/firing.json", 4},
+		{"deploy/sample-alerts/resolved.json", 1},
+	} {
+		body, err := os.ReadFile(step.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := post(t, base+"/webhook", "admin", "admin", body); code != 200 {
+			t.Fatalf("%s: webhook %d; stderr:\n%s", step.file, code, p.stderr)
+		}
+		if got := componentStatus("Database"); got != step.want {
+			t.Errorf("after %s: Database = %d, want %d", step.file, got, step.want)
+		}
+	}
+	if !strings.Contains(p.stderr.String(), "admin:admin") {
+		t.Errorf("the demo did not warn about default credentials")
+	}
+}
+
+func TestFlagsWinOverEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		targets string
+		listen  string
+	}{
+		{"defaults", nil, nil, "prometheus.yml", ":5000"},
+		{"env_sets", nil, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml", "STATUSBRIDGE_LISTEN": ":1"}, "a.yml", ":1"},
+		{"flag_beats_env", []string{"--targets", "b.yml"}, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml"}, "b.yml", ":5000"},
+		{"file_alias_beats_env", []string{"--file", "c.yml"}, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml"}, "c.yml", ":5000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := newFlagSet("serve", io.Discard)
+			var f serveFlags
+			env := f.register(fs)
+			if err := parse(fs, tt.args, func(k string) string { return tt.env[k] }, env); err != nil {
+				t.Fatal(err)
+			}
+			if f.targetsPath != tt.targets || f.listen != tt.listen {
+				t.Errorf("targets %q listen %q, want %q %q", f.targetsPath, f.listen, tt.targets, tt.listen)
+			}
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	good := []string{"--config", writeFile(t, dir, "c.json", testConfigJSON), "--targets", writeFile(t, dir, "p.yml", testTargetsYAML)}
+	bad := []string{"--config", writeFile(t, dir, "bad.json", `{"groups_configuration": 3}`), "--targets", writeFile(t, dir, "p2.yml", testTargetsYAML)}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"no_command", nil, nil, 2},
+		{"unknown_command", []string{"frobnicate"}, nil, 2},
+		{"version", []string{"version"}, nil, 0},
+		{"validate_good", append([]string{"validate"}, good...), nil, 0},
+		{"validate_bad", append([]string{"validate"}, bad...), nil, 1},
+		{"serve_without_cachet_url", append([]string{"serve"}, good...), map[string]string{"CACHET_API_TOKEN": "x"}, 2},
+		{"serve_without_token", append([]string{"serve"}, good...), map[string]string{"CACHET_API_URL": "http://cachet/api"}, 2},
+		{"serve_two_tokens", append([]string{"serve"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x", "CACHET_API_TOKEN_FILE": "/x"}, 2},
+		{"serve_bad_basic_auth", append([]string{"serve", "--basic-auth", "bob:s3cr3tpass"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 1},
+		{"serve_bad_flag", []string{"serve", "--nope"}, nil, 2},
+		{"healthcheck_nothing_listening", []string{"healthcheck", "--listen", "127.0.0.1:1"}, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			got := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &out, &errb)
+			if got != tt.want {
+				t.Errorf("run(%q) = %d, want %d\nstdout: %s\nstderr: %s", tt.args, got, tt.want, &out, &errb)
+			}
+			if strings.Contains(errb.String(), "s3cr3tpass") {
+				t.Errorf("stderr echoes the bad basic-auth secret: %s", &errb)
+			}
+		})
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/bridge"
+	"statusbridge/internal/cachet"
+	"statusbridge/internal/config"
+	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/server"
+)
+
+// shutdownTimeout bounds the drain of in-flight webhooks on SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+type serveFlags struct {
+	listen, configPath, targetsPath string
+	cachetURL, cachetToken          string
+	basicAuth                       string
+	maxBody                         int64
+	logFormat, logLevel             string
+	demoCachetListen                string
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
+	fs.StringVar(&f.listen, "listen", ":5000", "address to serve on")
+	fs.StringVar(&f.configPath, "config", "config.json", "path of config.json")
+	fs.StringVar(&f.targetsPath, "targets", "prometheus.yml", "path of prometheus.yml")
+	fs.StringVar(&f.targetsPath, "file", "prometheus.yml", "alias of --targets")
+	fs.StringVar(&f.cachetURL, "cachet-url", "", "Cachet API base URL, e.g. http://cachet/api")
+	fs.StringVar(&f.cachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
+	fs.StringVar(&f.basicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
+	fs.Int64Var(&f.maxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
+	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
+	return envFlags{
+		"listen":       "STATUSBRIDGE_LISTEN",
+		"config":       "STATUSBRIDGE_CONFIG",
+		"targets":      "STATUSBRIDGE_TARGETS",
+		"cachet-url":   "CACHET_API_URL",
+		"cachet-token": "CACHET_API_TOKEN",
+		"basic-auth":   "WEBHOOK_BASIC_AUTH",
+		"max-body":     "STATUSBRIDGE_MAX_BODY",
+		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
+		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
+	}
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	fs := newFlagSet(name, stderr)
+	var f serveFlags
+	env := f.register(fs)
+	if demo {
+		fs.StringVar(&f.demoCachetListen, "demo.cachet-listen", "127.0.0.1:5001", "where the demo's Cachet emulator serves its API")
+		// The demo runs from a fresh clone: use the shipped examples.
+		fs.Lookup("config").DefValue, f.configPath = "config.json.example", "config.json.example"
+		fs.Lookup("targets").DefValue, f.targetsPath = "prometheus.yml.example", "prometheus.yml.example"
+	}
+	if err := parse(fs, args, getenv, env); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
+	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
+	if err != nil {
+		return fmt.Errorf("load configuration (check it with: statusbridge validate --config %s --targets %s):\n%w", f.configPath, f.targetsPath, err)
+	}
+	renderer, err := alertmanager.NewRenderer()
+	if err != nil {
+		return fmt.Errorf("build incident text renderer: %w", err)
+	}
+	if err := checkTexts(renderer, cfg); err != nil {
+		return err
+	}
+	users, warnings, err := webhookUsers(f.basicAuth, log)
+	if err != nil {
+		return err
+	}
+
+	var emu *demoCachet
+	if demo {
+		if emu, err = startDemoCachet(f.demoCachetListen, cfg, targets); err != nil {
+			return err
+		}
+		defer emu.Close()
+		f.cachetURL, f.cachetToken = emu.url, demoToken
+		fmt.Fprintf(stdout, "demo Cachet emulator API: %s\n", emu.url)
+	} else if f.cachetToken, err = cachetToken(f.cachetToken, getenv); err != nil {
+		return err
+	}
+	if f.cachetURL == "" {
+		return fmt.Errorf("%w: no Cachet API URL; set --cachet-url or CACHET_API_URL (e.g. http://cachet/api), or try `statusbridge demo`", errUsage)
+	}
+	client, err := cachet.New(cachet.Options{BaseURL: f.cachetURL, Token: f.cachetToken, PerPage: cfg.PerPage})
+	if err != nil {
+		return err
+	}
+	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets})
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.listen, err)
+	}
+	handler := server.New(server.Options{
+		Bridge:   br,
+		Users:    users,
+		Logger:   log,
+		MaxBody:  f.maxBody,
+		Warnings: warnings,
+		Ready: func() error {
+			if !br.Loaded() {
+				return errors.New("cachet index not loaded yet")
+			}
+			return nil
+		},
+	})
+	srv := &http.Server{
+		Handler: handler,
+		// A client that stalls while sending is cut off in seconds, so idle
+		// or hostile connections cannot pile up.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("statusbridge listening", "addr", ln.Addr().String(), "version", version, "cachet", redactedURL(f.cachetURL),
+		"targets", len(targets), "components", len(cfg.Components()))
+	fmt.Fprintf(stdout, "statusbridge listening on %s\n", ln.Addr())
+
+	bctx, stopBridge := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { loadLoop(bctx, client, br, log) })
+	wg.Go(func() { br.Run(bctx) })
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining in-flight webhooks", "timeout", shutdownTimeout)
+	case err = <-serveErr:
+		stopBridge()
+		wg.Wait()
+		return fmt.Errorf("serve http: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopBridge()
+	wg.Wait()
+	if pending := br.Pending(); pending > 0 {
+		log.Warn("stopped with writes still pending; they are restored from Alertmanager's next notification", "pending", pending)
+	}
+	if err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
+
+// loadLoop loads the Cachet index, retrying with backoff until it works.
+func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log *slog.Logger) {
+	delay := time.Second
+	for {
+		err := client.CheckToken(ctx)
+		if err == nil {
+			err = br.Load(ctx)
+		}
+		if err == nil {
+			log.Info("cachet index loaded; ready")
+			return
+		}
+		log.Error("cannot load the Cachet index; webhooks get 503 until it works", "retry_in", delay, "err", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+func webhookUsers(spec string, log *slog.Logger) (*htpasswd.Users, []string, error) {
+	if strings.TrimSpace(spec) == "" {
+		const w = "WEBHOOK_BASIC_AUTH is unset: the webhook accepts the default admin:admin; set user:bcrypt-hash entries (htpasswd -nbB user PASSWORD)"
+		log.Warn(w)
+		return htpasswd.Default(), []string{w}, nil
+	}
+	users, err := htpasswd.Parse(spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("WEBHOOK_BASIC_AUTH / --basic-auth: %w", err)
+	}
+	return users, nil, nil
+}
+
+// cachetToken returns the token from the flag/env or CACHET_API_TOKEN_FILE.
+func cachetToken(token string, getenv func(string) string) (string, error) {
+	file := getenv("CACHET_API_TOKEN_FILE")
+	switch {
+	case token != "" && file != "":
+		return "", fmt.Errorf("%w: both CACHET_API_TOKEN (or --cachet-token) and CACHET_API_TOKEN_FILE are set; keep one", errUsage)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read CACHET_API_TOKEN_FILE: %w", err)
+		}
+		if token = strings.TrimSpace(string(b)); token == "" {
+			return "", fmt.Errorf("CACHET_API_TOKEN_FILE %s is empty; put the Cachet API token in it", file)
+		}
+	case token == "":
+		return "", fmt.Errorf("%w: no Cachet API token; set CACHET_API_TOKEN_FILE (or CACHET_API_TOKEN / --cachet-token)", errUsage)
+	}
+	return token, nil
+}
+
+func checkTexts(r *alertmanager.Renderer, cfg *config.Config) error {
+	var errs []error
+	for _, t := range []struct{ key, text string }{
+		{"new_incident_name", cfg.NewIncidentName},
+		{"new_incident_message", cfg.NewIncidentMessage},
+		{"resolved_incident_message", cfg.ResolvedIncidentMessage},
+		{"recurring_alert_update_message", cfg.RecurringAlertUpdateMessage},
+	} {
+		if err := r.Check(t.text); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", cfg.File, t.key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func redactedURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "<unparseable>"
+	}
+	return u.Redacted()
+}

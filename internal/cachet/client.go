@@ -1,0 +1,242 @@
+// Package cachet is a typed client for the Cachet 3 REST API as described in
+// spec/cachet-api.md: JSON:API envelopes, string ids, {human,value} statuses,
+// simple pagination that the client rebuilds itself, Laravel's 422 field
+// errors, and retries that never repeat a create blindly.
+package cachet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options configure a Client. BaseURL and Token are required.
+type Options struct {
+	// BaseURL is the API root, e.g. "http://cachet/api".
+	BaseURL string
+	// Token is a Sanctum personal access token ("<id>|<secret>").
+	Token string
+	// HTTPClient defaults to a client with Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds each HTTP attempt; default 10 s.
+	Timeout time.Duration
+	// PerPage is the page size for lists, clamped to 1..100; default 50.
+	PerPage int
+	// Attempts is how many times a retryable request is tried; default 3.
+	Attempts int
+	// MinBackoff and MaxBackoff bound the wait between attempts when Cachet
+	// gives no Retry-After; defaults 100 ms and 2 s.
+	MinBackoff, MaxBackoff time.Duration
+	// Observe, if set, is called after every attempt with the route template
+	// (never the raw path), the HTTP status (0 for a transport error) and
+	// the attempt's duration. It feeds metrics.
+	Observe func(method, route string, code int, d time.Duration)
+}
+
+// Client talks to one Cachet instance. It is safe for concurrent use.
+type Client struct {
+	base                   *url.URL
+	token                  string
+	hc                     *http.Client
+	perPage                int
+	attempts               int
+	minBackoff, maxBackoff time.Duration
+	observe                func(method, route string, code int, d time.Duration)
+}
+
+// New checks o and returns a Client.
+func New(o Options) (*Client, error) {
+	if o.BaseURL == "" {
+		return nil, errors.New("cachet: base URL is empty; set --cachet-url or CACHET_API_URL, e.g. http://cachet/api")
+	}
+	u, err := url.Parse(o.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", redactURL(o.BaseURL))
+	}
+	if u.User != nil {
+		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
+	}
+	if o.Token == "" {
+		return nil, errors.New("cachet: API token is empty; set CACHET_API_TOKEN or CACHET_API_TOKEN_FILE")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	c := &Client{
+		base:       u,
+		token:      o.Token,
+		hc:         o.HTTPClient,
+		perPage:    min(max(o.PerPage, 1), 100),
+		attempts:   max(o.Attempts, 1),
+		minBackoff: o.MinBackoff,
+		maxBackoff: o.MaxBackoff,
+		observe:    o.Observe,
+	}
+	if o.PerPage == 0 {
+		c.perPage = 50
+	}
+	if o.Attempts == 0 {
+		c.attempts = 3
+	}
+	if c.minBackoff <= 0 {
+		c.minBackoff = 100 * time.Millisecond
+	}
+	if c.maxBackoff <= 0 {
+		c.maxBackoff = 2 * time.Second
+	}
+	if c.hc == nil {
+		timeout := o.Timeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		c.hc = &http.Client{Timeout: timeout}
+	}
+	return c, nil
+}
+
+// request describes one API call. route is the path template used in
+// errors and metrics ("/components/{id}"); path is the concrete path.
+type request struct {
+	method, route, path string
+	query               url.Values
+	body                any
+	// create marks a POST that makes a new object: after an attempt whose
+	// outcome is unknown it is not retried, since Cachet may have applied it.
+	create bool
+}
+
+// do runs r with retries and decodes a 2xx body into out (nil to discard).
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	var body []byte
+	if r.body != nil {
+		var err error
+		if body, err = json.Marshal(r.body); err != nil {
+			return fmt.Errorf("cachet: encode %s %s: %w", r.method, r.route, err)
+		}
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		var wait time.Duration
+		wait, err = c.once(ctx, r, body, out)
+		if err == nil {
+			return nil
+		}
+		if attempt >= c.attempts || !c.retryable(r, err) {
+			return err
+		}
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// retryable decides whether err may be retried for r. Reads and updates are
+// idempotent. A create is retried only when Cachet surely did not apply it:
+// rate limited (429), or the connection was never made.
+func (c *Client) retryable(r request, err error) bool {
+	if !Temporary(err) {
+		return false
+	}
+	if !r.create {
+		return true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusTooManyRequests
+	}
+	var te *TransportError
+	return errors.As(err, &te) && te.notSent
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.minBackoff << (attempt - 1)
+	if d > c.maxBackoff || d <= 0 {
+		d = c.maxBackoff
+	}
+	// Full jitter keeps parallel retries from arriving in lockstep.
+	return d/2 + rand.N(d/2+1)
+}
+
+// once performs a single attempt. It returns Cachet's Retry-After, if any.
+func (c *Client) once(ctx context.Context, r request, body []byte, out any) (time.Duration, error) {
+	u := *c.base
+	u.Path += r.path
+	u.RawQuery = r.query.Encode()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
+	if err != nil {
+		return 0, fmt.Errorf("cachet: build %s %s: %w", r.method, r.route, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.note(r, 0, start)
+		return 0, newTransportError(r, err)
+	}
+	defer func() {
+		// Drain so the connection is reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+	}()
+	c.note(r, resp.StatusCode, start)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return retryAfter(resp.Header), checkResponse(r, resp)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return 0, nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+		return 0, &TransportError{Method: r.method, Path: r.path, Err: fmt.Errorf("decode response: %w", err)}
+	}
+	return 0, nil
+}
+
+func (c *Client) note(r request, code int, start time.Time) {
+	if c.observe != nil {
+		c.observe(r.method, r.route, code, time.Since(start))
+	}
+}
+
+func retryAfter(h http.Header) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,97 @@
+// Package server is statusbridge's HTTP face: the Alertmanager webhook
+// behind Basic Auth, health and readiness, and metrics. Handlers decode,
+// call the bridge synchronously and map its outcome to a status code; the
+// rules live elsewhere.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/bridge"
+)
+
+// Applier applies decoded alert events; *bridge.Bridge is one.
+type Applier interface {
+	Apply(ctx context.Context, events []alertmanager.Event) (bridge.Result, error)
+}
+
+// Verifier checks Basic Auth credentials; *htpasswd.Users is one.
+type Verifier interface {
+	Verify(user, password string) bool
+}
+
+// Options are the server's dependencies.
+type Options struct {
+	Bridge Applier
+	Users  Verifier
+	Logger *slog.Logger
+	// MaxBody is the largest webhook body accepted; default 1 MiB.
+	MaxBody int64
+	// ApplyTimeout bounds how long one webhook waits for Cachet; default 30 s.
+	// Alertmanager's own webhook timeout should be longer.
+	ApplyTimeout time.Duration
+	// Warnings are shown on /health (e.g. default credentials in use).
+	Warnings []string
+	// Ready reports nil once the bridge can serve (Cachet index loaded).
+	Ready func() error
+	// Metrics serves /metrics; nil leaves the route out.
+	Metrics http.Handler
+	// Observe, if set, is told the status code of every webhook answer.
+	Observe func(code int)
+}
+
+// New returns the router with every route of statusbridge.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.ApplyTimeout <= 0 {
+		o.ApplyTimeout = 30 * time.Second
+	}
+	r := chi.NewRouter()
+	r.With(basicAuth(o.Users, o.Logger)).Post("/webhook", handleWebhook(o))
+	r.Get("/health", handleHealth(o.Warnings))
+	r.Get("/readyz", handleReady(o.Ready))
+	if o.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", o.Metrics)
+	}
+	return r
+}
+
+func handleHealth(warnings []string) http.HandlerFunc {
+	body := map[string]any{"status": "healthy"}
+	if len(warnings) > 0 {
+		body["warnings"] = warnings
+	}
+	return func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	}
+}
+
+func handleReady(ready func() error) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if ready != nil {
+			if err := ready(); err != nil {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
