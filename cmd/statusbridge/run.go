@@ -18,6 +18,7 @@ const usage = `statusbridge turns Alertmanager notifications into a Cachet statu
 Usage:
   statusbridge serve        run the webhook daemon
   statusbridge demo         run the daemon against an in-process Cachet emulator
+  statusbridge setup        create/adopt groups and components in Cachet from the config files
   statusbridge validate     check config.json and prometheus.yml; exit 1 on any problem
   statusbridge healthcheck  GET the local /health (for container health checks)
   statusbridge version      print the version
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runServe(ctx, rest, getenv, stdout, stderr, false)
 	case "demo":
 		err = runServe(ctx, rest, getenv, stdout, stderr, true)
+	case "setup":
+		err = runSetup(ctx, rest, getenv, stdout, stderr)
 	case "validate":
 		err = runValidate(rest, getenv, stdout, stderr)
 	case "healthcheck":

@@ -25,6 +25,7 @@ import (
 
 // Cachet is the part of the Cachet API the bridge drives.
 type Cachet interface {
+	Snapshot(ctx context.Context) (cachet.Snapshot, error)
 	ListComponents(ctx context.Context) ([]cachet.Component, error)
 	ListOpenIncidents(ctx context.Context) ([]cachet.Incident, error)
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
@@ -183,9 +184,9 @@ func (b *Bridge) addTarget(key, instance string, components []string, critical b
 // an invisible component in Major Outage keeps its alerts (by name, from its
 // description) until Alertmanager says they resolved.
 func (b *Bridge) Load(ctx context.Context) error {
-	comps, err := b.cachet.ListComponents(ctx)
+	snap, err := b.cachet.Snapshot(ctx)
 	if err != nil {
-		return fmt.Errorf("load components from cachet: %w", err)
+		return fmt.Errorf("load the cachet index: %w", err)
 	}
 	incs, err := b.cachet.ListOpenIncidents(ctx)
 	if err != nil {
@@ -193,11 +194,9 @@ func (b *Bridge) Load(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.head = snap.Head()
 	byID := map[int]*service{}
-	for _, c := range comps {
-		if c.LatestStatus != 0 {
-			b.head = true
-		}
+	for _, c := range snap.Components {
 		if s, ok := b.services[c.Name]; ok && c.Enabled {
 			if s.id != 0 {
 				b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)

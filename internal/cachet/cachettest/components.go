@@ -367,7 +367,7 @@ func (e *Emulator) updateComponent(req *request, c *component) response {
 	if e.opts.Dialect == Base && !in.has("enabled") {
 		// BASE's UpdateComponentRequestData defaults enabled to true, so an
 		// update that omits it re-enables the component (fixed 5a91e997).
-		in = maps2(in, "enabled", true)
+		in = withField(in, "enabled", true)
 	}
 	before := c.snapshotKey()
 	e.applyComponent(c, in)
@@ -379,8 +379,8 @@ func (e *Emulator) updateComponent(req *request, c *component) response {
 	return apiResp(http.StatusOK, rc.single(rc.component(c, componentView{primary: true})))
 }
 
-// maps2 returns a copy of in with key set to v.
-func maps2(in input, key string, v any) input {
+// withField returns a copy of in with key set to v.
+func withField(in input, key string, v any) input {
 	out := make(input, len(in)+1)
 	for k, x := range in {
 		out[k] = x

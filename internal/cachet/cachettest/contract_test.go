@@ -469,6 +469,7 @@ func TestValidationErrors(t *testing.T) {
 		{"numeric_strings_accepted", Head, "POST", "/components", map[string]any{"name": "x", "status": "4", "order": "2", "enabled": "0"}, 201, nil, ""},
 		{"int_booleans_accepted", Head, "POST", "/components", map[string]any{"name": "x", "enabled": 1}, 201, nil, ""},
 		{"invalid_json_is_empty_input", Head, "POST", "/components", "{not json", 422, []string{"name"}, ""},
+		{"trailing_data_is_invalid_json", Head, "POST", "/components", `{"name":"x"} {}`, 422, []string{"name"}, ""},
 		{"occurred_at_must_be_date_head", Head, "POST", "/incidents", map[string]any{"name": "x", "message": "m", "status": 1, "occurred_at": "soon"}, 422, []string{"occurred_at"}, ""},
 		{"occurred_at_unparseable_is_500_base", Base, "POST", "/incidents", map[string]any{"name": "x", "message": "m", "status": 1, "occurred_at": "soon"}, 500, nil, ""},
 		{"template_must_exist_head", Head, "POST", "/incidents", map[string]any{"name": "x", "template": "nope", "status": 1}, 422, []string{"template"}, ""},

@@ -1,5 +1,6 @@
 // Package cachettest is an in-memory emulator of the Cachet 3 REST API
-// (cachethq/core), faithful to /work/shared/spec/cachet-api.md. Tests run the
+// (cachethq/core), following the Cachet API contract (spec/cachet-api.md,
+// section 5 in particular). Tests run the
 // real Cachet client against it, and the demo subcommand embeds it, so this
 // package must never import "testing".
 //
@@ -241,7 +242,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Reading the body up front lets the fault function look at it, and lets
 	// net/http notice a client that hangs up during a Delay (it only watches
 	// the connection once the body has been consumed).
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	}
 	rewind := func() { r.Body = io.NopCloser(bytes.NewReader(body)) }
 	rewind()
 	f := e.faultFor(r)

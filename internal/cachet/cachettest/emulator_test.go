@@ -543,6 +543,7 @@ func TestMeta(t *testing.T) {
 			want  []int
 		}{
 			{"filter[meta][key]=3", []int{2, 1}},
+			{"filter%5Bmeta%5D%5Bkey%5D=3", []int{2, 1}},
 			{"filter[meta][key]=3&filter[meta][src]=sb", []int{1}},
 			{"filter[meta][key]=true", []int{3}},
 			{"filter[meta][key]=3,4", []int{4, 3, 2, 1}},

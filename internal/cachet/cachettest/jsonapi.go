@@ -366,8 +366,7 @@ func (rc *renderCtx) single(res obj) obj {
 
 // page is one simplePaginate page.
 type page struct {
-	number  int
-	perPage int
+	number int
 	// perPageOut is meta.per_page as Cachet prints it: an int at HEAD, the
 	// raw query string at BASE.
 	perPageOut any

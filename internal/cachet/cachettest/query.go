@@ -245,7 +245,8 @@ func (q *query) perPage(d Dialect) (n int, out any, ok bool) {
 	return n, *s, true
 }
 
-// phpIntval is PHP's intval on a string: leading digits, else 0.
+// phpIntval is PHP's intval on a string: the leading integer, else 0; a
+// positive overflow saturates (callers clamp anyway).
 func phpIntval(s string) int {
 	end := 0
 	if end < len(s) && (s[end] == '+' || s[end] == '-') {
@@ -283,17 +284,17 @@ func exactMatch(v any, match func(any) bool) bool {
 func partialMatch(v any, column string) bool {
 	col := strings.ToLower(column)
 	if list, ok := v.([]string); ok {
-		any := false
+		seen := false
 		for _, x := range list {
 			if x == "" {
 				continue
 			}
-			any = true
+			seen = true
 			if strings.Contains(col, strings.ToLower(x)) {
 				return true
 			}
 		}
-		return !any
+		return !seen
 	}
 	return strings.Contains(col, strings.ToLower(phpString(v)))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -36,6 +37,9 @@ func readInput(r *http.Request, body []byte) input {
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			return in
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return in // trailing data: json_decode fails as a whole
 		}
 		if m, ok := v.(map[string]any); ok {
 			for k, x := range m {
