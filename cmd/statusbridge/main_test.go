@@ -194,10 +194,7 @@ func runHealthcheckOn(t *testing.T, addr string) int {
 
 // TestDemo is the README's first command and its curl walk.
 func TestDemo(t *testing.T) {
-	if err := os.Chdir("../.."); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.Chdir("cmd/statusbridge") })
+	t.Chdir("../..")
 	p := start(t, []string{"demo", "--listen", "127.0.0.1:0", "--demo.cachet-listen", "127.0.0.1:0"}, nil)
 	cachetURL := p.addr(t, `demo Cachet emulator API: (\S+)`)
 	base := "http://" + p.addr(t, `statusbridge listening on (\S+)`)
