@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -330,4 +331,94 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func scrape(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestMetricsAndReload checks /metrics through a Cachet failure, and SIGHUP
+// reloads that keep the last good configuration.
+func TestMetricsAndReload(t *testing.T) {
+	emu := cachettest.NewServer(cachettest.Options{})
+	t.Cleanup(emu.Close)
+	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
+	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
+	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
+	emu.AddComponent(cachettest.Component{Name: "Search", Status: 1, Enabled: true, GroupID: gid})
+	dir := t.TempDir()
+	configPath := writeFile(t, dir, "config.json", testConfigJSON)
+	env := map[string]string{
+		"STATUSBRIDGE_CONFIG":  configPath,
+		"STATUSBRIDGE_TARGETS": writeFile(t, dir, "prometheus.yml", testTargetsYAML),
+		"CACHET_API_URL":       emu.APIURL(),
+		"CACHET_API_TOKEN":     cachettest.DefaultToken,
+	}
+	p := start(t, []string{"serve", "--listen", "127.0.0.1:0"}, env)
+	base := "http://" + p.addr(t, `listening on (\S+)`)
+	waitReady(t, base)
+
+	emu.Inject(func(*http.Request) *cachettest.Fault { return &cachettest.Fault{Status: 500} })
+	body, err := os.ReadFile("../../internal/server/testdata/alertmanager-firing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post(t, base+"/webhook", "admin", "admin", body); code != 503 {
+		t.Fatalf("webhook while Cachet fails: %d, want 503", code)
+	}
+	got := scrape(t, base)
+	for _, want := range []string{
+		`statusbridge_webhook_requests_total{code="503"} 1`,
+		`statusbridge_cachet_requests_total{code="500",method="POST",route="/components"}`,
+		`statusbridge_alerts_total{outcome="applied"} 2`,
+		`statusbridge_build_info{goversion=`,
+		`statusbridge_config_last_reload_successful 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "statusbridge_pending_writes 0") {
+		t.Errorf("/metrics shows no pending writes after a failed webhook")
+	}
+	emu.Inject(nil)
+
+	// A good reload adds "Search" to the groups; a bad one keeps it.
+	good := strings.Replace(testConfigJSON, `"API Services"]`, `"API Services", "Search"]`, 1)
+	if err := os.WriteFile(configPath, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hupAndWait(t, p, "configuration reloaded")
+	if err := os.WriteFile(configPath, []byte(`{"groups_configuration": 3}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hupAndWait(t, p, "configuration reload failed")
+	if got := scrape(t, base); !strings.Contains(got, "statusbridge_config_last_reload_successful 0") {
+		t.Errorf("/metrics does not show the failed reload")
+	}
+	if code := post(t, base+"/webhook", "admin", "admin", body); code != 200 {
+		t.Errorf("webhook after a failed reload: %d, want 200 (the last good config stays)", code)
+	}
+}
+
+func hupAndWait(t *testing.T, p *proc, line string) {
+	t.Helper()
+	before := strings.Count(p.stderr.String(), line)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(p.stderr.String(), line) == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q after SIGHUP; stderr:\n%s", line, p.stderr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -11,15 +11,21 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"statusbridge/internal/alertmanager"
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
 	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 )
 
@@ -110,11 +116,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if f.cachetURL == "" {
 		return fmt.Errorf("%w: no Cachet API URL; set --cachet-url or CACHET_API_URL (e.g. http://cachet/api), or try `statusbridge demo`", errUsage)
 	}
-	client, err := cachet.New(cachet.Options{BaseURL: f.cachetURL, Token: f.cachetToken, PerPage: cfg.PerPage})
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, version)
+	m.Reloaded(true, time.Now())
+	client, err := cachet.New(cachet.Options{BaseURL: f.cachetURL, Token: f.cachetToken, PerPage: cfg.PerPage, Observe: m.CachetRequest})
 	if err != nil {
 		return err
 	}
 	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets})
+	metrics.Watch(reg, bridgeSource{br})
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -125,7 +135,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Users:    users,
 		Logger:   log,
 		MaxBody:  f.maxBody,
-		Warnings: warnings,
+		Warnings:      warnings,
+		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+		Observe:       m.Webhook,
+		ObserveAlerts: m.Alerts,
 		Ready: func() error {
 			if !br.Loaded() {
 				return errors.New("cachet index not loaded yet")
@@ -154,13 +167,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: draining in-flight webhooks", "timeout", shutdownTimeout)
-	case err = <-serveErr:
-		stopBridge()
-		wg.Wait()
-		return fmt.Errorf("serve http: %w", err)
+	// SIGHUP reloads the configuration files, keeping the last good one.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down: draining in-flight webhooks", "timeout", shutdownTimeout)
+			break wait
+		case <-hup:
+			reload(bctx, f, renderer, br, m, log)
+		case err = <-serveErr:
+			stopBridge()
+			wg.Wait()
+			return fmt.Errorf("serve http: %w", err)
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
@@ -174,6 +197,39 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+// reload re-reads the configuration files. On any problem it keeps the
+// configuration in force and says why.
+func reload(ctx context.Context, f serveFlags, r *alertmanager.Renderer, br *bridge.Bridge, m *metrics.Metrics, log *slog.Logger) {
+	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
+	if err == nil {
+		err = checkTexts(r, cfg)
+	}
+	if err == nil {
+		err = br.Reconfigure(ctx, cfg, targets)
+	}
+	if err != nil {
+		m.Reloaded(false, time.Now())
+		log.Error("configuration reload failed; keeping the previous configuration", "err", err)
+		return
+	}
+	m.Reloaded(true, time.Now())
+	log.Info("configuration reloaded", "targets", len(targets), "components", len(cfg.Components()))
+}
+
+// bridgeSource adapts the bridge to what the metrics read at scrape time.
+type bridgeSource struct{ br *bridge.Bridge }
+
+func (s bridgeSource) Pending() int { return s.br.Pending() }
+
+func (s bridgeSource) Components() []metrics.Component {
+	states := s.br.Components()
+	out := make([]metrics.Component, len(states))
+	for i, c := range states {
+		out[i] = metrics.Component{Name: c.Name, Status: int(c.Status), IncidentOpen: c.IncidentOpen}
+	}
+	return out
 }
 
 // loadLoop loads the Cachet index, retrying with backoff until it works.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -179,6 +180,51 @@ func (b *Bridge) addTarget(key, instance string, components []string, critical b
 	return t
 }
 
+// Reconfigure adopts a reloaded configuration: incident texts, the groups'
+// components and new targets. What left the configuration stays known
+// (its Cachet objects are setup's business); components new to the
+// configuration are looked up in Cachet.
+func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []config.Target) error {
+	b.mu.Lock()
+	b.cfg = cfg
+	missing := false
+	for _, g := range cfg.Groups {
+		for _, c := range g.Components {
+			if s, ok := b.services[c]; ok {
+				s.group = g.Name
+				continue
+			}
+			b.services[c] = &service{name: c, group: g.Name}
+			missing = true
+		}
+	}
+	for _, t := range targets {
+		if old, ok := b.targets[t.InvisibleName()]; ok {
+			old.critical = t.Critical
+			continue
+		}
+		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+	}
+	loaded := b.loaded
+	b.mu.Unlock()
+	if !missing || !loaded {
+		return nil
+	}
+	snap, err := b.cachet.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("look up components new to the configuration: %w", err)
+	}
+	byName := snap.ComponentsByName()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.services {
+		if c, ok := byName[s.name]; ok && s.id == 0 && c.Enabled {
+			s.id, s.known, s.reported = c.ID, c.Status, false
+		}
+	}
+	return nil
+}
+
 // Load reads Cachet's components and open incidents and rebuilds the state
 // from them, so that a restart neither duplicates nor orphans anything:
 // an invisible component in Major Outage keeps its alerts (by name, from its
@@ -293,6 +339,26 @@ func (b *Bridge) Loaded() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.loaded
+}
+
+// ComponentState is what Cachet holds for one visible component, as the
+// bridge last wrote or read it.
+type ComponentState struct {
+	Name         string
+	Status       status.Status // 0 when the component is missing in Cachet
+	IncidentOpen bool
+}
+
+// Components reports every visible component, sorted by name.
+func (b *Bridge) Components() []ComponentState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]ComponentState, 0, len(b.services))
+	for _, s := range b.services {
+		out = append(out, ComponentState{Name: s.name, Status: s.known, IncidentOpen: s.incident != 0})
+	}
+	slices.SortFunc(out, func(a, b ComponentState) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Result summarises what one Apply did with its events.

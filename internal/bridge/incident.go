@@ -7,6 +7,7 @@ import (
 
 	"statusbridge/internal/alertmanager"
 	"statusbridge/internal/cachet"
+	"statusbridge/internal/config"
 	"statusbridge/internal/status"
 )
 
@@ -23,6 +24,7 @@ import (
 func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	s := v.s
 	b.mu.Lock()
+	cfg := b.cfg
 	incident, announced, createAmb := s.incident, s.announced, s.createAmbiguous
 	stale := append([]int(nil), s.stale...)
 	b.mu.Unlock()
@@ -52,7 +54,7 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 				return errors.Join(errs...)
 			}
 		}
-		if err := b.open(ctx, v); err != nil {
+		if err := b.open(ctx, cfg, v); err != nil {
 			errs = append(errs, err)
 		}
 	case incident != 0 && v.want == status.Operational:
@@ -63,8 +65,8 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 		b.mu.Lock()
 		s.incident, s.announced = 0, 0
 		b.mu.Unlock()
-	case incident != 0 && v.want != announced && b.cfg.RecurringAlertUpdateMessage != "":
-		msg := b.text(b.cfg.RecurringAlertUpdateMessage, v)
+	case incident != 0 && v.want != announced && cfg.RecurringAlertUpdateMessage != "":
+		msg := b.text(cfg.RecurringAlertUpdateMessage, v)
 		if err := b.cachet.AddUpdate(ctx, incident, cachet.IncidentIdentified, msg); err != nil {
 			if !cachet.Ambiguous(err) {
 				errs = append(errs, fmt.Errorf("post update to incident %d of %q: %w", incident, s.name, err))
@@ -81,11 +83,11 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	return errors.Join(errs...)
 }
 
-func (b *Bridge) open(ctx context.Context, v serviceView) error {
+func (b *Bridge) open(ctx context.Context, cfg *config.Config, v serviceView) error {
 	s := v.s
 	in, err := b.cachet.CreateIncident(ctx, cachet.NewIncident{
-		Name:       b.text(b.cfg.NewIncidentName, v),
-		Message:    b.text(b.cfg.NewIncidentMessage, v),
+		Name:       b.text(cfg.NewIncidentName, v),
+		Message:    b.text(cfg.NewIncidentMessage, v),
 		Status:     cachet.IncidentInvestigating,
 		Visible:    true,
 		Components: []cachet.Impact{{ComponentID: s.id, Status: status.Operational}},
@@ -112,7 +114,7 @@ func (b *Bridge) open(ctx context.Context, v serviceView) error {
 func (b *Bridge) resolve(ctx context.Context, s *service, id int) error {
 	b.mu.Lock()
 	st := s.resolving[id]
-	head := b.head
+	head, cfg := b.head, b.cfg
 	b.mu.Unlock()
 	setStep := func(step resolveStep) {
 		b.mu.Lock()
@@ -137,7 +139,7 @@ func (b *Bridge) resolve(ctx context.Context, s *service, id int) error {
 		}
 	}
 	if st == resolveNone {
-		msg := b.text(b.cfg.ResolvedIncidentMessage, serviceView{s: s, want: status.Operational})
+		msg := b.text(cfg.ResolvedIncidentMessage, serviceView{s: s, want: status.Operational})
 		if err := b.cachet.AddUpdate(ctx, id, cachet.IncidentFixed, msg); err != nil {
 			if cachet.Ambiguous(err) {
 				setStep(resolveUncertain)

@@ -45,6 +45,9 @@ type Options struct {
 	Metrics http.Handler
 	// Observe, if set, is told the status code of every webhook answer.
 	Observe func(code int)
+	// ObserveAlerts, if set, is told how many alerts had each outcome:
+	// applied, stale, ignored_not_status_page, ignored_missing_labels.
+	ObserveAlerts func(outcome string, n int)
 }
 
 // New returns the router with every route of statusbridge.

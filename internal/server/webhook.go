@@ -52,7 +52,7 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 	o.Logger.Info("[WEBHOOK_REQUEST]", "source_ip", sourceIP(r), "headers", redactHeaders(r.Header),
 		"alerts", len(msg.Alerts), "body", capBody(data))
 	for _, ig := range ignored {
-		if ig.Reason != "not_status_page" {
+		if ig.Reason != alertmanager.ReasonNotStatusPage {
 			o.Logger.Warn("alert ignored", "reason", ig.Reason, "detail", ig.Detail,
 				"fingerprint", ig.Fingerprint, "alertname", ig.AlertName, "instance", ig.Instance)
 		}
@@ -61,6 +61,13 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 	defer cancel()
 	start := time.Now()
 	res, err := o.Bridge.Apply(ctx, events)
+	if o.ObserveAlerts != nil {
+		o.ObserveAlerts("applied", res.Applied)
+		o.ObserveAlerts("stale", res.Stale)
+		for _, ig := range ignored {
+			o.ObserveAlerts("ignored_"+ig.Reason, 1)
+		}
+	}
 	if err != nil {
 		o.Logger.Error("cachet not updated; answering 503 so Alertmanager retries (the change is kept and retried in the background)",
 			"alerts", len(events), "duration", time.Since(start), "err", err)

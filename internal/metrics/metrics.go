@@ -1,0 +1,143 @@
+// Package metrics defines statusbridge's Prometheus metrics. Collectors are
+// registered on a registry the caller passes in, never the global one, and
+// the rest of the program feeds them through plain function hooks, so no
+// other package imports client_golang.
+package metrics
+
+import (
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Component is one visible component's state at scrape time.
+type Component struct {
+	Name         string
+	Status       int
+	IncidentOpen bool
+}
+
+// Source reports the bridge's state at scrape time.
+type Source interface {
+	Components() []Component
+	Pending() int
+}
+
+// Metrics holds every collector.
+type Metrics struct {
+	webhooks       *prometheus.CounterVec
+	alerts         *prometheus.CounterVec
+	cachetRequests *prometheus.CounterVec
+	cachetLatency  *prometheus.HistogramVec
+	reloadOK       prometheus.Gauge
+	reloadTime     prometheus.Gauge
+}
+
+// New registers statusbridge's metrics on reg. src may be nil until the
+// bridge exists; see Watch.
+func New(reg prometheus.Registerer, version string) *Metrics {
+	m := &Metrics{
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusbridge_webhook_requests_total",
+			Help: "Webhook requests answered, by HTTP status code.",
+		}, []string{"code"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusbridge_alerts_total",
+			Help: "Alerts received, by outcome: applied, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.",
+		}, []string{"outcome"}),
+		cachetRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusbridge_cachet_requests_total",
+			Help: "Cachet API requests, by method, route template and HTTP status code (0: no answer).",
+		}, []string{"method", "route", "code"}),
+		cachetLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "statusbridge_cachet_request_duration_seconds",
+			Help:    "Cachet API request latency, by method and route template.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "statusbridge_config_last_reload_successful",
+			Help: "Whether the last configuration (re)load succeeded.",
+		}),
+		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "statusbridge_config_last_reload_success_timestamp_seconds",
+			Help: "When the configuration was last loaded successfully.",
+		}),
+	}
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "statusbridge_build_info",
+		Help:        "statusbridge's version and Go version; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+	})
+	info.Set(1)
+	reg.MustRegister(m.webhooks, m.alerts, m.cachetRequests, m.cachetLatency, m.reloadOK, m.reloadTime, info,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Watch registers the collectors that read src at scrape time.
+func Watch(reg prometheus.Registerer, src Source) {
+	reg.MustRegister(&sourceCollector{src: src})
+}
+
+// Webhook counts one webhook answer.
+func (m *Metrics) Webhook(code int) { m.webhooks.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// Alerts counts n alerts with one outcome.
+func (m *Metrics) Alerts(outcome string, n int) {
+	if n > 0 {
+		m.alerts.WithLabelValues(outcome).Add(float64(n))
+	}
+}
+
+// CachetRequest records one Cachet API attempt.
+func (m *Metrics) CachetRequest(method, route string, code int, d time.Duration) {
+	m.cachetRequests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
+	m.cachetLatency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// Reloaded records the outcome of a configuration (re)load.
+func (m *Metrics) Reloaded(ok bool, at time.Time) {
+	if !ok {
+		m.reloadOK.Set(0)
+		return
+	}
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(at.Unix()))
+}
+
+var (
+	componentDesc = prometheus.NewDesc("statusbridge_component_status",
+		"Status statusbridge last wrote to Cachet for a visible component: 1 operational, 3 partial outage, 4 major outage.",
+		[]string{"component"}, nil)
+	incidentsDesc = prometheus.NewDesc("statusbridge_open_incidents",
+		"Incidents statusbridge holds open.", nil, nil)
+	pendingDesc = prometheus.NewDesc("statusbridge_pending_writes",
+		"Cachet objects whose desired state is not written yet and are being retried.", nil, nil)
+)
+
+// sourceCollector reads the bridge when scraped, so the hot path pays
+// nothing for these gauges.
+type sourceCollector struct{ src Source }
+
+func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- componentDesc
+	ch <- incidentsDesc
+	ch <- pendingDesc
+}
+
+func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
+	open := 0
+	for _, comp := range c.src.Components() {
+		if comp.IncidentOpen {
+			open++
+		}
+		if comp.Status != 0 {
+			ch <- prometheus.MustNewConstMetric(componentDesc, prometheus.GaugeValue, float64(comp.Status), comp.Name)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(incidentsDesc, prometheus.GaugeValue, float64(open))
+	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(c.src.Pending()))
+}

@@ -1,0 +1,79 @@
+package metrics_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"statusbridge/internal/metrics"
+)
+
+type source struct{}
+
+func (source) Components() []metrics.Component {
+	return []metrics.Component{{Name: "Web", Status: 4, IncidentOpen: true}, {Name: "DB", Status: 1}, {Name: "Missing"}}
+}
+
+func (source) Pending() int { return 3 }
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg, "v1.2.3")
+	metrics.Watch(reg, source{})
+	m.Webhook(200)
+	m.Webhook(503)
+	m.Webhook(503)
+	m.Alerts("applied", 2)
+	m.Alerts("stale", 0)
+	m.CachetRequest("PATCH", "/components/{id}", 500, 30*time.Millisecond)
+	m.CachetRequest("PATCH", "/components/{id}", 200, 10*time.Millisecond)
+	m.Reloaded(true, time.Unix(1700000000, 0))
+	m.Reloaded(false, time.Unix(1700000100, 0))
+
+	want := `
+# HELP statusbridge_webhook_requests_total Webhook requests answered, by HTTP status code.
+# TYPE statusbridge_webhook_requests_total counter
+statusbridge_webhook_requests_total{code="200"} 1
+statusbridge_webhook_requests_total{code="503"} 2
+# HELP statusbridge_alerts_total Alerts received, by outcome: applied, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.
+# TYPE statusbridge_alerts_total counter
+statusbridge_alerts_total{outcome="applied"} 2
+# HELP statusbridge_cachet_requests_total Cachet API requests, by method, route template and HTTP status code (0: no answer).
+# TYPE statusbridge_cachet_requests_total counter
+statusbridge_cachet_requests_total{code="200",method="PATCH",route="/components/{id}"} 1
+statusbridge_cachet_requests_total{code="500",method="PATCH",route="/components/{id}"} 1
+# HELP statusbridge_component_status Status statusbridge last wrote to Cachet for a visible component: 1 operational, 3 partial outage, 4 major outage.
+# TYPE statusbridge_component_status gauge
+statusbridge_component_status{component="DB"} 1
+statusbridge_component_status{component="Web"} 4
+# HELP statusbridge_open_incidents Incidents statusbridge holds open.
+# TYPE statusbridge_open_incidents gauge
+statusbridge_open_incidents 1
+# HELP statusbridge_pending_writes Cachet objects whose desired state is not written yet and are being retried.
+# TYPE statusbridge_pending_writes gauge
+statusbridge_pending_writes 3
+# HELP statusbridge_config_last_reload_successful Whether the last configuration (re)load succeeded.
+# TYPE statusbridge_config_last_reload_successful gauge
+statusbridge_config_last_reload_successful 0
+# HELP statusbridge_config_last_reload_success_timestamp_seconds When the configuration was last loaded successfully.
+# TYPE statusbridge_config_last_reload_success_timestamp_seconds gauge
+statusbridge_config_last_reload_success_timestamp_seconds 1.7e+09
+`
+	names := []string{
+		"statusbridge_webhook_requests_total", "statusbridge_alerts_total", "statusbridge_cachet_requests_total",
+		"statusbridge_component_status", "statusbridge_open_incidents", "statusbridge_pending_writes",
+		"statusbridge_config_last_reload_successful", "statusbridge_config_last_reload_success_timestamp_seconds",
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "statusbridge_cachet_request_duration_seconds"); n != 1 {
+		t.Errorf("latency series = %d, want 1 (method and route, not code)", n)
+	}
+	if n := testutil.CollectAndCount(reg, "statusbridge_build_info"); n != 1 {
+		t.Errorf("build_info series = %d, want 1", n)
+	}
+}
