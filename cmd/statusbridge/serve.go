@@ -131,10 +131,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.listen, err)
 	}
 	handler := server.New(server.Options{
-		Bridge:   br,
-		Users:    users,
-		Logger:   log,
-		MaxBody:  f.maxBody,
+		Bridge:        br,
+		Users:         users,
+		Logger:        log,
+		MaxBody:       f.maxBody,
 		Warnings:      warnings,
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Observe:       m.Webhook,
