@@ -54,6 +54,8 @@ type Options struct {
 	// RetryMin and RetryMax bound the background retry interval; defaults
 	// 1 s and 1 min.
 	RetryMin, RetryMax time.Duration
+	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
+	Resync time.Duration
 }
 
 // MetaKey is the incident metadata key under which statusbridge tags the
@@ -73,10 +75,12 @@ type Bridge struct {
 	parallel int
 	retryMin time.Duration
 	retryMax time.Duration
+	resync   time.Duration
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
 	services map[string]*service
+	feeds    map[string][]*target // visible component → the targets feeding it
 	locks    map[string]*sync.Mutex
 	dirty    map[string]bool
 	loaded   bool
@@ -124,6 +128,9 @@ type service struct {
 	createAmbiguous  bool
 	resolveAmbiguous bool
 	reported         bool // "missing in Cachet" already logged
+	// personClosed is set when someone resolved statusbridge's incident in
+	// Cachet during the outage: no new one is opened until it is over.
+	personClosed bool
 }
 
 // New returns a Bridge for o. It does no I/O.
@@ -136,8 +143,10 @@ func New(o Options) *Bridge {
 		parallel: o.Parallel,
 		retryMin: o.RetryMin,
 		retryMax: o.RetryMax,
+		resync:   o.Resync,
 		targets:  map[string]*target{},
 		services: map[string]*service{},
+		feeds:    map[string][]*target{},
 		locks:    map[string]*sync.Mutex{},
 		dirty:    map[string]bool{},
 		kick:     make(chan struct{}, 1),
@@ -169,9 +178,11 @@ func (b *Bridge) addTarget(key, instance string, components []string, critical b
 	if t, ok := b.targets[key]; ok {
 		return t
 	}
+	components = unique(components)
 	t := &target{key: key, instance: instance, components: components, critical: critical, alerts: map[string]*alertState{}}
 	b.targets[key] = t
 	for _, c := range components {
+		b.feeds[c] = append(b.feeds[c], t)
 		if _, ok := b.services[c]; !ok {
 			b.log.Warn("visible component is in no group of the config; add it to groups_configuration",
 				"component", c, "instance", instance)
@@ -654,10 +665,7 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 	}
 	var ts []status.Target
 	var alerts template.Alerts
-	for _, t := range b.targets {
-		if !slices.Contains(t.components, name) {
-			continue
-		}
+	for _, t := range b.feeds[name] {
 		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical})
 		for _, a := range t.alerts {
 			if a.firing && a.alert.Labels != nil {
@@ -695,4 +703,16 @@ func (b *Bridge) writeService(ctx context.Context, name string) error {
 		b.logChange(name, known, v.want)
 	}
 	return b.writeIncident(ctx, v)
+}
+
+func unique(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -218,7 +218,7 @@ func TestConcurrentWebhooks(t *testing.T) {
 	run := func(parallel bool) outcome {
 		emu := cachettest.NewServer(cachettest.Options{})
 		t.Cleanup(emu.Close)
-		seed(emu, &cfg, targets)
+		seed(emu.Emulator, &cfg, targets)
 		client, _ := cachet.New(cachet.Options{BaseURL: emu.APIURL(), Token: cachettest.DefaultToken})
 		r, _ := alertmanager.NewRenderer()
 		br := bridge.New(bridge.Options{Cachet: client, Renderer: r, Config: &cfg, Targets: targets})

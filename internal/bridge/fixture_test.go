@@ -75,7 +75,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		cfg = &c
 	}
 	if !o.noSeed {
-		seed(emu, cfg, testTargets)
+		seed(emu.Emulator, cfg, testTargets)
 	}
 	f := &fixture{t: t, emu: emu, cfg: cfg}
 	f.restart()
@@ -83,7 +83,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 }
 
 // seed fills Cachet as `statusbridge setup` would.
-func seed(emu *cachettest.Server, cfg *config.Config, targets []config.Target) {
+func seed(emu *cachettest.Emulator, cfg *config.Config, targets []config.Target) {
 	for _, g := range cfg.Groups {
 		gid := emu.AddGroup(cachettest.Group{Name: g.Name, Visible: 1})
 		for _, c := range g.Components {

@@ -25,7 +25,7 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	s := v.s
 	b.mu.Lock()
 	cfg := b.cfg
-	incident, announced, createAmb := s.incident, s.announced, s.createAmbiguous
+	incident, announced, createAmb, closed := s.incident, s.announced, s.createAmbiguous, s.personClosed
 	stale := append([]int(nil), s.stale...)
 	b.mu.Unlock()
 
@@ -41,7 +41,11 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	}
 
 	switch {
-	case incident == 0 && v.want == status.MajorOutage:
+	case incident == 0 && v.want == status.Operational:
+		b.mu.Lock()
+		s.personClosed = false
+		b.mu.Unlock()
+	case incident == 0 && v.want == status.MajorOutage && !closed:
 		if createAmb {
 			found, err := b.findIncident(ctx, s.id)
 			if err != nil {

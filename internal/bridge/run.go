@@ -10,30 +10,47 @@ import (
 
 // Run retries pending writes until ctx ends, so that nothing is lost when
 // Cachet comes back even if Alertmanager never retries. Between failed
-// rounds it waits twice as long, from RetryMin up to RetryMax.
+// rounds it waits twice as long, from RetryMin up to RetryMax. Every
+// Resync interval it also re-reads Cachet to repair drift.
 func (b *Bridge) Run(ctx context.Context) {
 	delay := b.retryMin
-	for {
-		if b.Pending() == 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-b.kick:
-			}
+	var resync <-chan time.Time
+	if b.resync > 0 {
+		tk := time.NewTicker(b.resync)
+		defer tk.Stop()
+		resync = tk.C
+	}
+	var timer *time.Timer
+	var retry <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
 		}
-		t := time.NewTimer(delay)
+	}()
+	for {
+		// One timer at a time: new failures while it runs must not push
+		// the retry further away.
+		if retry == nil && b.Pending() > 0 {
+			timer = time.NewTimer(delay)
+			retry = timer.C
+		}
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C:
+		case <-b.kick:
+		case <-retry:
+			retry = nil
+			if err := b.retryPending(ctx); err != nil {
+				delay = min(delay*2, b.retryMax)
+				b.log.Warn("cachet still disagrees; retrying later", "pending", b.Pending(), "retry_in", delay, "err", err)
+				continue
+			}
+			delay = b.retryMin
+		case <-resync:
+			if err := b.Resync(ctx); err != nil {
+				b.log.Warn("resync with cachet failed; retrying later", "err", err)
+			}
 		}
-		if err := b.retryPending(ctx); err != nil {
-			delay = min(delay*2, b.retryMax)
-			b.log.Warn("cachet still disagrees; retrying later", "pending", b.Pending(), "retry_in", delay, "err", err)
-			continue
-		}
-		delay = b.retryMin
 	}
 }
 

@@ -243,25 +243,26 @@ func (ap *applier) createComponent(ctx context.Context, a Action) error {
 // create runs do; when its outcome is unknown it asks find whether the
 // object exists before trying again, and adopts it if it does.
 func create(ctx context.Context, ap *applier, a Action, do, find func() (int, error)) (int, error) {
-	var errs []error
 	for attempt := 1; ; attempt++ {
 		id, err := do()
 		if err == nil {
 			return id, nil
 		}
-		errs = append(errs, err)
 		if !cachet.Ambiguous(err) || attempt >= ap.o.CreateAttempts || ctx.Err() != nil {
-			return 0, errors.Join(errs...)
+			if attempt > 1 {
+				return 0, fmt.Errorf("after %d attempts: %w", attempt, err)
+			}
+			return 0, err
 		}
 		id, ferr := find()
 		if ferr != nil {
-			return 0, errors.Join(append(errs, fmt.Errorf("look up %q after an unanswered create: %w", a.Name, ferr))...)
+			return 0, fmt.Errorf("%w; then looking up %q to see whether it was applied: %w", err, a.Name, ferr)
 		}
 		if id != 0 {
 			ap.mu.Lock()
 			ap.adopted++
 			ap.mu.Unlock()
-			ap.o.Logger.Info("create was applied although its answer was lost; adopted", "component", a.Name, "component_id", id)
+			ap.o.Logger.Info("create applied although its answer was lost; adopted", "action", a.String(), "id", id)
 			return id, nil
 		}
 	}

@@ -1,0 +1,68 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// Resync re-reads Cachet and converges everything that differs from the
+// desired state: a status edited in the dashboard, a managed component
+// deleted, an incident resolved or deleted by a person. Drift is logged.
+func (b *Bridge) Resync(ctx context.Context) error {
+	snap, err := b.cachet.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("resync: %w", err)
+	}
+	incs, err := b.cachet.ListOpenIncidents(ctx)
+	if err != nil {
+		return fmt.Errorf("resync: %w", err)
+	}
+	byName := snap.ComponentsByName()
+	openIDs := map[int]bool{}
+	for _, in := range incs {
+		openIDs[in.ID] = true
+	}
+
+	b.mu.Lock()
+	if !b.loaded {
+		b.mu.Unlock()
+		return ErrNotLoaded
+	}
+	for _, t := range b.targets {
+		c, ok := byName[t.key]
+		switch {
+		case !ok && t.id != 0:
+			b.log.Warn("drift: invisible component deleted in Cachet; recreating it", "component", t.key, "component_id", t.id)
+			t.id, t.known = 0, compState{}
+		case ok && t.id == 0:
+			t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
+		case ok && (c.Status != t.known.status || c.Description != t.known.description):
+			b.log.Warn("drift: invisible component changed in Cachet; restoring it", "component", t.key,
+				"component_id", c.ID, "old_status", t.known.status, "new_status", c.Status)
+			t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
+		}
+	}
+	for _, s := range b.services {
+		c, ok := byName[s.name]
+		switch {
+		case !ok || !c.Enabled:
+			s.id = 0
+		case c.ID != s.id || c.Status != s.known:
+			if s.id != 0 && c.Status != s.known {
+				b.log.Warn("drift: component status changed in Cachet; restoring it", "component", s.name,
+					"component_id", c.ID, "old_status", s.known, "new_status", c.Status)
+			}
+			s.id, s.known = c.ID, c.Status
+		}
+		if s.incident != 0 && !openIDs[s.incident] {
+			b.log.Warn("incident resolved or deleted in Cachet by a person; no new one until the outage ends",
+				"component", s.name, "incident_id", s.incident)
+			s.incident, s.personClosed = 0, true
+		}
+	}
+	keys := slices.Sorted(maps.Keys(b.targets))
+	b.mu.Unlock()
+	return b.converge(ctx, keys)
+}
