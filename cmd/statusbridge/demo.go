@@ -1,46 +1,39 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"statusbridge/internal/cachet"
 	"statusbridge/internal/cachet/cachettest"
 	"statusbridge/internal/config"
-	"statusbridge/internal/status"
+	"statusbridge/internal/setup"
 )
 
 // demoToken is the emulator's API token; it guards nothing real.
 const demoToken = "1|statusbridge-demo-token"
 
 // demoCachet is the in-process Cachet emulator that `statusbridge demo`
-// runs against, seeded from the configuration as setup would seed Cachet.
+// runs against, filled by a real setup run as an operator would fill Cachet.
 type demoCachet struct {
 	emu *cachettest.Emulator
 	srv *http.Server
 	url string
 }
 
-func startDemoCachet(addr string, cfg *config.Config, targets []config.Target) (*demoCachet, error) {
+// startDemoCachet serves an empty emulator on addr and runs setup (Plan and
+// Apply through the Cachet client) against it, so the demo exercises setup.
+func startDemoCachet(ctx context.Context, addr string, cfg *config.Config, targets []config.Target, log *slog.Logger) (*demoCachet, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen for the demo Cachet on %s (set --demo.cachet-listen): %w", addr, err)
 	}
 	emu := cachettest.New(cachettest.Options{Token: demoToken})
-	for _, g := range cfg.Groups {
-		gid := emu.AddGroup(cachettest.Group{Name: g.Name, Visible: 1})
-		for _, c := range g.Components {
-			emu.AddComponent(cachettest.Component{Name: c, Status: int(status.Operational), Enabled: true, GroupID: gid})
-		}
-	}
-	for _, t := range targets {
-		emu.AddComponent(cachettest.Component{
-			Name:        t.InvisibleName(),
-			Description: status.Description(t.Critical, nil),
-			Status:      int(status.Operational),
-		})
-	}
 	d := &demoCachet{
 		emu: emu,
 		srv: &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second},
@@ -48,6 +41,27 @@ func startDemoCachet(addr string, cfg *config.Config, targets []config.Target) (
 	}
 	// Serve only fails once Close is called; there is nothing to report.
 	go func() { _ = d.srv.Serve(ln) }()
+
+	client, err := cachet.New(cachet.Options{BaseURL: d.url, Token: demoToken, PerPage: cfg.PerPage})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("build a client for the demo Cachet: %w", err)
+	}
+	snap, err := client.Snapshot(ctx)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("read the demo Cachet: %w", err)
+	}
+	res := setup.Apply(ctx, client, setup.Plan(setup.FromConfig(cfg, targets), snap), setup.Options{Logger: log})
+	if len(res.Failures) > 0 {
+		d.Close()
+		errs := make([]error, 0, len(res.Failures))
+		for _, f := range res.Failures {
+			errs = append(errs, fmt.Errorf("%s: %w", f.Action, f.Err))
+		}
+		return nil, fmt.Errorf("set up the demo Cachet: %w", errors.Join(errs...))
+	}
+	log.Info("demo Cachet set up by statusbridge setup", "actions", res.Done, "duration", res.Duration)
 	return d, nil
 }
 

@@ -104,7 +104,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	var emu *demoCachet
 	if demo {
-		if emu, err = startDemoCachet(f.demoCachetListen, cfg, targets); err != nil {
+		if emu, err = startDemoCachet(ctx, f.demoCachetListen, cfg, targets, log); err != nil {
 			return err
 		}
 		defer emu.Close()

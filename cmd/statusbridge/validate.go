@@ -12,6 +12,10 @@ import (
 // errInvalid is returned when validate found problems (already printed).
 var errInvalid = errors.New("configuration has problems")
 
+// runValidate checks both files with the loader serve and setup use and
+// prints every problem, one a line, then what the loader would warn about.
+// It accepts serve's flags, so a deployment can validate with the very
+// arguments it serves with.
 func runValidate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", stderr)
 	var f serveFlags
@@ -27,10 +31,47 @@ func runValidate(args []string, getenv func(string) string, stdout, stderr io.Wr
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stdout, err)
+		n := printProblems(stdout, err)
+		fmt.Fprintf(stdout, "%s in %s and %s\n", plural(n, "problem"), f.configPath, f.targetsPath)
 		return errInvalid
 	}
-	fmt.Fprintf(stdout, "ok: %s and %s: %d groups, %d visible components, %d targets\n",
-		f.configPath, f.targetsPath, len(cfg.Groups), len(cfg.Components()), len(targets))
+	warnings := config.Warnings(cfg, targets)
+	for _, w := range warnings {
+		fmt.Fprintf(stdout, "warning: %s\n", w.Error())
+	}
+	fmt.Fprintf(stdout, "ok: %s and %s: %s, %s, %s",
+		f.configPath, f.targetsPath, plural(len(cfg.Groups), "group"), plural(len(cfg.Components()), "visible component"), plural(len(targets), "target"))
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, " (%s)", plural(len(warnings), "warning"))
+	}
+	fmt.Fprintln(stdout)
 	return nil
+}
+
+// printProblems prints err one problem a line and returns how many.
+func printProblems(w io.Writer, err error) int {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintln(w, p.Error())
+		}
+		return len(ps)
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		fmt.Fprintln(w, e)
+	}
+	return len(errs)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -374,8 +374,9 @@ func (b *Bridge) Components() []ComponentState {
 
 // Result summarises what one Apply did with its events.
 type Result struct {
-	Applied int // events that changed the desired state
-	Stale   int // events older than what was already applied
+	Applied   int // events that changed the desired state
+	Duplicate int // events equal to the state held (repeats, HA peers)
+	Stale     int // events older than the state held
 }
 
 // Apply records events in the desired state and converges every Cachet
@@ -395,9 +396,12 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		key := status.InvisibleName(ev.Instance, ev.ComponentsRaw)
 		t := b.addTarget(key, ev.Instance, status.SplitComponents(ev.ComponentsRaw), ev.Critical)
 		touched[key] = true
-		if t.apply(ev) {
+		switch t.apply(ev) {
+		case applied:
 			res.Applied++
-		} else {
+		case duplicate:
+			res.Duplicate++
+		case stale:
 			res.Stale++
 			b.log.Info("ignored a notification older than the state already applied",
 				"fingerprint", ev.Fingerprint, "alertname", ev.AlertName, "instance", ev.Instance, "firing", ev.Firing)
@@ -411,25 +415,49 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 	return res, b.converge(ctx, keys)
 }
 
-// apply records one event; it returns false for a stale one. A firing that
-// is not newer than an already applied resolved of the same alert is late
-// (an Alertmanager retry or HA peer), and so is a resolved of an episode
-// older than the one firing now.
-func (t *target) apply(ev alertmanager.Event) bool {
+// outcome is what recording one event did.
+type outcome int
+
+const (
+	applied   outcome = iota
+	duplicate         // the same as the state held
+	stale             // older than the state held
+)
+
+// apply records one event. Notifications about one alert are ordered by
+// startsAt, and at equal startsAt a resolved comes after its firing; the
+// newest one wins whatever order they arrive in. So a late firing (an
+// Alertmanager retry, an HA peer) cannot undo a resolve, and the resolve of
+// an older episode cannot end a newer one.
+func (t *target) apply(ev alertmanager.Event) outcome {
 	// A real notification replaces what was restored from Cachet.
 	delete(t.alerts, restoredKey(ev.AlertName))
 	delete(t.alerts, restoredAny)
-	a := t.alerts[ev.Fingerprint]
-	if a != nil {
-		if ev.Firing && !a.firing && !ev.StartsAt.After(a.startsAt) {
-			return false
-		}
-		if !ev.Firing && a.firing && ev.StartsAt.Before(a.startsAt) {
-			return false
+	if a := t.alerts[ev.Fingerprint]; a != nil {
+		switch c := compareEpisode(ev.StartsAt, ev.Firing, a.startsAt, a.firing); {
+		case c < 0:
+			return stale
+		case c == 0:
+			return duplicate
 		}
 	}
 	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert}
-	return true
+	return applied
+}
+
+// compareEpisode orders two notifications of one alert.
+func compareEpisode(at1 time.Time, firing1 bool, at2 time.Time, firing2 bool) int {
+	if c := at1.Compare(at2); c != 0 {
+		return c
+	}
+	switch {
+	case firing1 == firing2:
+		return 0
+	case firing1:
+		return -1
+	default:
+		return 1
+	}
 }
 
 func (t *target) down() bool {

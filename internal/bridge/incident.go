@@ -40,24 +40,43 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 		b.mu.Unlock()
 	}
 
+	b.mu.Lock()
+	resolving := incident != 0 && s.resolving[incident] != resolveNone
+	b.mu.Unlock()
+	if resolving && v.want != status.Operational {
+		// The outage ended and its resolve began but did not finish; it is
+		// finished first, and a new outage gets a new incident.
+		if err := b.resolve(ctx, s, incident); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		b.mu.Lock()
+		s.incident, s.announced = 0, 0
+		b.mu.Unlock()
+		incident = 0
+	}
+
+	if incident == 0 && createAmb {
+		// A create whose answer was lost may have landed: find it before
+		// anything else, whatever the status is now, so it is neither
+		// duplicated nor left open.
+		found, err := b.findIncident(ctx, s.id)
+		if err != nil {
+			return errors.Join(append(errs, fmt.Errorf("look up incident of %q after a lost create: %w", s.name, err))...)
+		}
+		b.mu.Lock()
+		s.createAmbiguous = false
+		if found != 0 {
+			s.incident, s.announced, incident, announced = found, status.MajorOutage, found, status.MajorOutage
+		}
+		b.mu.Unlock()
+	}
+
 	switch {
 	case incident == 0 && v.want == status.Operational:
 		b.mu.Lock()
 		s.personClosed = false
 		b.mu.Unlock()
 	case incident == 0 && v.want == status.MajorOutage && !closed:
-		if createAmb {
-			found, err := b.findIncident(ctx, s.id)
-			if err != nil {
-				return errors.Join(append(errs, fmt.Errorf("look up incident of %q after a lost create: %w", s.name, err))...)
-			}
-			if found != 0 {
-				b.mu.Lock()
-				s.incident, s.announced, s.createAmbiguous = found, v.want, false
-				b.mu.Unlock()
-				return errors.Join(errs...)
-			}
-		}
 		if err := b.open(ctx, cfg, v); err != nil {
 			errs = append(errs, err)
 		}

@@ -56,10 +56,33 @@ func (b *Bridge) Resync(ctx context.Context) error {
 			}
 			s.id, s.known = c.ID, c.Status
 		}
+		if s.incident != 0 && !openIDs[s.incident] && s.resolving[s.incident] != resolveNone {
+			// Our own resolve whose answer was lost: it did land.
+			delete(s.resolving, s.incident)
+			s.incident = 0
+		}
 		if s.incident != 0 && !openIDs[s.incident] {
 			b.log.Warn("incident resolved or deleted in Cachet by a person; no new one until the outage ends",
 				"component", s.name, "incident_id", s.incident)
 			s.incident, s.personClosed = 0, true
+		}
+	}
+	// Open incidents statusbridge does not hold (a create whose answer was
+	// lost, a second one opened meanwhile) are adopted or marked stale.
+	byID := map[int]*service{}
+	for _, s := range b.services {
+		if s.id != 0 {
+			byID[s.id] = s
+		}
+	}
+	for _, in := range incs {
+		s := b.incidentOwner(in, byID)
+		switch {
+		case s == nil || s.incident == in.ID || slices.Contains(s.stale, in.ID):
+		case s.incident == 0:
+			s.incident, s.announced, s.createAmbiguous = in.ID, s.known, false
+		default:
+			s.stale = append(s.stale, in.ID)
 		}
 	}
 	keys := slices.Sorted(maps.Keys(b.targets))

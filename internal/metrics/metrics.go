@@ -46,7 +46,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		}, []string{"code"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statusbridge_alerts_total",
-			Help: "Alerts received, by outcome: applied, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.",
+			Help: "Alerts received, by outcome: applied, duplicate, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.",
 		}, []string{"outcome"}),
 		cachetRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statusbridge_cachet_requests_total",

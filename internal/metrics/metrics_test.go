@@ -38,7 +38,7 @@ func TestMetrics(t *testing.T) {
 # TYPE statusbridge_webhook_requests_total counter
 statusbridge_webhook_requests_total{code="200"} 1
 statusbridge_webhook_requests_total{code="503"} 2
-# HELP statusbridge_alerts_total Alerts received, by outcome: applied, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.
+# HELP statusbridge_alerts_total Alerts received, by outcome: applied, duplicate, stale (older than the state applied), ignored_not_status_page, ignored_missing_labels.
 # TYPE statusbridge_alerts_total counter
 statusbridge_alerts_total{outcome="applied"} 2
 # HELP statusbridge_cachet_requests_total Cachet API requests, by method, route template and HTTP status code (0: no answer).

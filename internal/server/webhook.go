@@ -63,6 +63,7 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 	res, err := o.Bridge.Apply(ctx, events)
 	if o.ObserveAlerts != nil {
 		o.ObserveAlerts("applied", res.Applied)
+		o.ObserveAlerts("duplicate", res.Duplicate)
 		o.ObserveAlerts("stale", res.Stale)
 		for _, ig := range ignored {
 			o.ObserveAlerts("ignored_"+ig.Reason, 1)
@@ -74,10 +75,11 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 		return http.StatusServiceUnavailable, errBody("cachet could not be updated; retry later")
 	}
 	return http.StatusOK, map[string]any{
-		"status":  "ok",
-		"applied": res.Applied,
-		"stale":   res.Stale,
-		"ignored": len(ignored),
+		"status":    "ok",
+		"applied":   res.Applied,
+		"duplicate": res.Duplicate,
+		"stale":     res.Stale,
+		"ignored":   len(ignored),
 	}
 }
 

@@ -39,6 +39,13 @@ type Options struct {
 	// actions (default 100), one call at a time.
 	Progress      func(done, total int)
 	ProgressEvery int
+	// RateLimitRounds bounds how often an action refused with 429 is tried
+	// again after waiting as Cachet asks; default 30. Cachet allows 300
+	// requests a minute by default, which a large first setup exceeds.
+	RateLimitRounds int
+
+	// wait replaces the real timer in tests.
+	wait func(ctx context.Context, d time.Duration) error
 }
 
 // Failure is an action that did not succeed.
@@ -60,7 +67,7 @@ type Result struct {
 
 // errGroupMissing marks a component action skipped because the group it
 // belongs in could not be created.
-var errGroupMissing = errors.New("its group was not created")
+var errGroupMissing = errors.New("the group was not created (see its own failure)")
 
 // Apply performs the actions against Cachet: group actions first, since a
 // component can only be put in a group that exists, then component creates
@@ -82,6 +89,12 @@ func Apply(ctx context.Context, c Client, actions []Action, o Options) Result {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.RateLimitRounds <= 0 {
+		o.RateLimitRounds = 30
+	}
+	if o.wait == nil {
+		o.wait = sleep
 	}
 	ap := &applier{c: c, o: o, total: len(actions), groupIDs: map[string]int{}}
 	var phases [3][]Action
@@ -123,7 +136,7 @@ func (ap *applier) run(ctx context.Context, actions []Action) {
 	for range min(ap.o.Concurrency, len(actions)) {
 		wg.Go(func() {
 			for a := range next {
-				ap.finish(a, ap.one(ctx, a))
+				ap.finish(a, ap.patient(ctx, a))
 			}
 		})
 	}
@@ -153,6 +166,35 @@ func (ap *applier) finish(a Action, err error) {
 		ap.progressMu.Lock()
 		ap.o.Progress(n, ap.total)
 		ap.progressMu.Unlock()
+	}
+}
+
+// patient runs a, and runs it again after a 429 once Cachet's Retry-After
+// has passed: a rate limit says nothing about the action itself.
+func (ap *applier) patient(ctx context.Context, a Action) error {
+	err := ap.one(ctx, a)
+	for round := 1; round <= ap.o.RateLimitRounds && errors.Is(err, cachet.ErrRateLimited); round++ {
+		d := min(time.Second<<min(round-1, 6), time.Minute)
+		if ae, ok := errors.AsType[*cachet.APIError](err); ok && ae.RetryAfter > 0 {
+			d = ae.RetryAfter
+		}
+		ap.o.Logger.Debug("cachet rate limit; waiting", "action", a.String(), "duration", d)
+		if werr := ap.o.wait(ctx, d); werr != nil {
+			return fmt.Errorf("%w; gave up waiting: %w", err, werr)
+		}
+		err = ap.one(ctx, a)
+	}
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -191,7 +233,7 @@ func (ap *applier) groupID(a Action) (int, error) {
 	if id, ok := ap.groupIDs[a.Group]; ok {
 		return id, nil
 	}
-	return 0, fmt.Errorf("group %q: %w", a.Group, errGroupMissing)
+	return 0, fmt.Errorf("put it in group %q: %w", a.Group, errGroupMissing)
 }
 
 func (ap *applier) createGroup(ctx context.Context, a Action) error {

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -340,4 +341,46 @@ func TestApplyReportsProgress(t *testing.T) {
 	if diff := cmp.Diff([]int{10, 20, 30, 40, 50}, got); diff != "" {
 		t.Errorf("progress calls (-want +got):\n%s len %d", diff, len(actions))
 	}
+}
+
+// clock is a fake time source the rate-limit test advances instead of
+// sleeping.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) wait(_ context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func TestApplyWaitsOutRateLimit(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 8, 1, 10, 0, 0, 0, time.UTC)}
+	srv := cachettest.NewServer(cachettest.Options{RateLimit: 10, Now: clk.Now})
+	t.Cleanup(srv.Close)
+	// One attempt per call: the client's own retry would wait in real time.
+	c, err := cachet.New(cachet.Options{BaseURL: srv.APIURL(), Token: cachettest.DefaultToken, Attempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := topology(5, 30)
+	actions := Plan(d, cachet.Snapshot{})
+	res := Apply(t.Context(), c, actions, Options{wait: clk.wait})
+	if len(res.Failures) != 0 || res.Done != len(actions) {
+		t.Fatalf("Apply = %d done of %d, failures %v", res.Done, len(actions), res.Failures)
+	}
+	if srv.Stats().RateLimited == 0 {
+		t.Fatal("the emulator never rate limited; the test proves nothing")
+	}
+	_ = clk.wait(t.Context(), time.Hour)
+	checkConverged(t, srv, c, d)
 }

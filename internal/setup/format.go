@@ -72,7 +72,11 @@ func Format(w io.Writer, actions []Action) error {
 	if len(actions) == 0 {
 		b.WriteString("plan: nothing to do; Cachet matches the configuration\n")
 	} else {
-		fmt.Fprintf(&b, "plan: %d actions: %s\n", len(actions), Count(actions))
+		n := fmt.Sprintf("%d actions", len(actions))
+		if len(actions) == 1 {
+			n = "1 action"
+		}
+		fmt.Fprintf(&b, "plan: %s: %s\n", n, Count(actions))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
