@@ -246,6 +246,12 @@ func TestDemo(t *testing.T) {
 		if got := componentStatus("Database"); got != step.want {
 			t.Errorf("after %s: Database = %d, want %d", step.file, got, step.want)
 		}
+		if step.want == 4 {
+			page := getPage(t, base+"/")
+			if !strings.Contains(page, `<li class="component major"><span class="name">Database</span>`) {
+				t.Errorf("the status page does not show Database red:\n%s", page)
+			}
+		}
 	}
 	if !strings.Contains(p.stderr.String(), "admin:admin") {
 		t.Errorf("the demo did not warn about default credentials")
@@ -421,4 +427,26 @@ func hupAndWait(t *testing.T, p *proc, line string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	// The page reads Cachet at most every few seconds; poll until it shows
+	// the new state.
+	deadline := time.Now().Add(10 * time.Second)
+	var body string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		if strings.Contains(body, "component major") {
+			return body
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return body
 }

@@ -27,6 +27,7 @@ import (
 	"statusbridge/internal/htpasswd"
 	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
+	"statusbridge/internal/statuspage"
 )
 
 // shutdownTimeout bounds the drain of in-flight webhooks on SIGTERM.
@@ -39,6 +40,7 @@ type serveFlags struct {
 	maxBody                         int64
 	logFormat, logLevel             string
 	demoCachetListen                string
+	resync                          time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
@@ -50,6 +52,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 	fs.StringVar(&f.cachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
 	fs.StringVar(&f.basicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
 	fs.Int64Var(&f.maxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
+	fs.DurationVar(&f.resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
 	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
 	return envFlags{
@@ -60,6 +63,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 		"cachet-token": "CACHET_API_TOKEN",
 		"basic-auth":   "WEBHOOK_BASIC_AUTH",
 		"max-body":     "STATUSBRIDGE_MAX_BODY",
+		"resync":       "STATUSBRIDGE_RESYNC",
 		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
 		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
 	}
@@ -123,9 +127,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets})
+	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets, Resync: f.resync})
 	metrics.Watch(reg, bridgeSource{br})
 
+	var page http.Handler
+	if demo {
+		page = statuspage.Handler(client, "statusbridge demo", log)
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.listen, err)
@@ -139,6 +147,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		Observe:       m.Webhook,
 		ObserveAlerts: m.Alerts,
+		Page:          page,
 		Ready: func() error {
 			if !br.Loaded() {
 				return errors.New("cachet index not loaded yet")
@@ -159,6 +168,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("statusbridge listening", "addr", ln.Addr().String(), "version", version, "cachet", redactedURL(f.cachetURL),
 		"targets", len(targets), "components", len(cfg.Components()))
 	fmt.Fprintf(stdout, "statusbridge listening on %s\n", ln.Addr())
+	if demo {
+		fmt.Fprintf(stdout, "status page: http://%s/\n", ln.Addr())
+	}
 
 	bctx, stopBridge := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup

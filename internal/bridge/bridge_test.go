@@ -438,3 +438,43 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestKilledBetweenComponentAndIncident: the process dies after writing the
+// components but before (or while) opening the incident; after a restart
+// and Alertmanager's repeat, there is exactly one incident.
+func TestKilledBetweenComponentAndIncident(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault cachettest.Fault
+	}{
+		{"incident_never_created", cachettest.Fault{Reset: true}},
+		{"incident_created_answer_lost", cachettest.Fault{LoseResponse: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, fixtureOpts{})
+			f.emu.Inject(func(r *http.Request) *cachettest.Fault {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/incidents") {
+					return &tt.fault
+				}
+				return nil
+			})
+			if _, err := f.br.Apply(t.Context(), []alertmanager.Event{fire("d1:5432", "DB")}); err == nil {
+				t.Fatal("Apply succeeded though the incident write failed")
+			}
+			if got := f.component("DB").Status; got != 4 {
+				t.Fatalf("DB = %d before the kill, want 4 (components are written first)", got)
+			}
+			f.emu.Inject(nil)
+			f.restart() // kill -9: nothing of the old process survives
+			f.apply(fire("d1:5432", "DB"))
+			f.wantPage("DB", status.MajorOutage, 1)
+			if got := len(f.incidentsOf("DB")); got != 1 {
+				t.Errorf("incidents = %d, want exactly 1", got)
+			}
+			f.apply(resolve("d1:5432", "DB"))
+			f.wantPage("DB", status.Operational, 0)
+		})
+	}
+}

@@ -43,6 +43,8 @@ type Options struct {
 	Ready func() error
 	// Metrics serves /metrics; nil leaves the route out.
 	Metrics http.Handler
+	// Page serves GET / (the demo's status page); nil leaves it out.
+	Page http.Handler
 	// Observe, if set, is told the status code of every webhook answer.
 	Observe func(code int)
 	// ObserveAlerts, if set, is told how many alerts had each outcome:
@@ -67,6 +69,9 @@ func New(o Options) http.Handler {
 	r.Get("/readyz", handleReady(o.Ready))
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", o.Metrics)
+	}
+	if o.Page != nil {
+		r.Method(http.MethodGet, "/", o.Page)
 	}
 	return r
 }
