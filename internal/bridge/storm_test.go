@@ -36,7 +36,9 @@ func TestStormDuringCachetFaults(t *testing.T) {
 			}
 			return nil
 		}},
-		{"slow", func(*http.Request, *rand.Rand) *cachettest.Fault { return &cachettest.Fault{Delay: 20 * time.Millisecond} }},
+		{"slow", func(*http.Request, *rand.Rand) *cachettest.Fault {
+			return &cachettest.Fault{Delay: 20 * time.Millisecond}
+		}},
 		{"connection_reset", func(_ *http.Request, rng *rand.Rand) *cachettest.Fault {
 			if rng.IntN(10) < 3 {
 				return &cachettest.Fault{Reset: true}
