@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -449,4 +451,66 @@ func getPage(t *testing.T, url string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return body
+}
+
+// TestAlertmanagerSync: with --alertmanager-url, alerts Alertmanager holds
+// reach Cachet with no webhook at all (a lost notification), and a
+// silenced one is shown as maintenance when asked.
+func TestAlertmanagerSync(t *testing.T) {
+	body, err := os.ReadFile("../../internal/alertmanager/testdata/api-v2-alerts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	am := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "sb" || p != "am-secret" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(am.Close)
+	emu := cachettest.NewServer(cachettest.Options{})
+	t.Cleanup(emu.Close)
+	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
+	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
+	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
+	dir := t.TempDir()
+	env := map[string]string{
+		"STATUSBRIDGE_CONFIG":        writeFile(t, dir, "config.json", testConfigJSON),
+		"STATUSBRIDGE_TARGETS":       writeFile(t, dir, "prometheus.yml", testTargetsYAML),
+		"CACHET_API_URL":             emu.APIURL(),
+		"CACHET_API_TOKEN":           cachettest.DefaultToken,
+		"ALERTMANAGER_URL":           am.URL,
+		"ALERTMANAGER_USERNAME":      "sb",
+		"ALERTMANAGER_PASSWORD_FILE": writeFile(t, dir, "am-password", "am-secret\n"),
+		"ALERTMANAGER_SILENCED":      "maintenance",
+	}
+	p := start(t, []string{"serve", "--listen", "127.0.0.1:0", "--alertmanager-interval", "20ms"}, env)
+	waitReady(t, "http://"+p.addr(t, `listening on (\S+)`))
+	want := map[string]int{
+		"API Services": 4, // its only target, 19100, is critical and fires
+		"Backend":      4,
+		"127.0.0.1:19100 | Backend, API Services": 4,
+		"127.0.0.1:19101 | Backend":               6, // silenced: maintenance
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := map[string]int{}
+		for _, c := range emu.Components() {
+			if _, ok := want[c.Name]; ok {
+				got[c.Name] = c.Status
+			}
+		}
+		if fmt.Sprint(got) == fmt.Sprint(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("components = %v, want %v; stderr:\n%s", got, want, p.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(p.stderr.String(), "am-secret") {
+		t.Errorf("logs leak the Alertmanager password")
+	}
 }

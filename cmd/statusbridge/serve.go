@@ -41,6 +41,8 @@ type serveFlags struct {
 	logFormat, logLevel             string
 	demoCachetListen                string
 	resync                          time.Duration
+	amURL, amUser, amSilenced       string
+	amInterval                      time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
@@ -53,19 +55,27 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 	fs.StringVar(&f.basicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
 	fs.Int64Var(&f.maxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
 	fs.DurationVar(&f.resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
+	fs.StringVar(&f.amURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
+	fs.StringVar(&f.amUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
+	fs.DurationVar(&f.amInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
+	fs.StringVar(&f.amSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
 	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
 	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
 	return envFlags{
-		"listen":       "STATUSBRIDGE_LISTEN",
-		"config":       "STATUSBRIDGE_CONFIG",
-		"targets":      "STATUSBRIDGE_TARGETS",
-		"cachet-url":   "CACHET_API_URL",
-		"cachet-token": "CACHET_API_TOKEN",
-		"basic-auth":   "WEBHOOK_BASIC_AUTH",
-		"max-body":     "STATUSBRIDGE_MAX_BODY",
-		"resync":       "STATUSBRIDGE_RESYNC",
-		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
-		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
+		"listen":                "STATUSBRIDGE_LISTEN",
+		"config":                "STATUSBRIDGE_CONFIG",
+		"targets":               "STATUSBRIDGE_TARGETS",
+		"cachet-url":            "CACHET_API_URL",
+		"cachet-token":          "CACHET_API_TOKEN",
+		"basic-auth":            "WEBHOOK_BASIC_AUTH",
+		"max-body":              "STATUSBRIDGE_MAX_BODY",
+		"resync":                "STATUSBRIDGE_RESYNC",
+		"alertmanager-url":      "ALERTMANAGER_URL",
+		"alertmanager-username": "ALERTMANAGER_USERNAME",
+		"alertmanager-interval": "ALERTMANAGER_SYNC_INTERVAL",
+		"alertmanager-silenced": "ALERTMANAGER_SILENCED",
+		"log.format":            "STATUSBRIDGE_LOG_FORMAT",
+		"log.level":             "STATUSBRIDGE_LOG_LEVEL",
 	}
 }
 
@@ -130,6 +140,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets, Resync: f.resync})
 	metrics.Watch(reg, bridgeSource{br})
 
+	am, err := alertmanagerClient(f, getenv)
+	if err != nil {
+		return err
+	}
 	var page http.Handler
 	if demo {
 		page = statuspage.Handler(client, "statusbridge demo", log)
@@ -176,6 +190,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var wg sync.WaitGroup
 	wg.Go(func() { loadLoop(bctx, client, br, log) })
 	wg.Go(func() { br.Run(bctx) })
+	if am != nil {
+		wg.Go(func() { syncLoop(bctx, am, br, f.amInterval, f.amSilenced == "maintenance", log) })
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -228,6 +245,63 @@ func reload(ctx context.Context, f serveFlags, r *alertmanager.Renderer, br *bri
 	}
 	m.Reloaded(true, time.Now())
 	log.Info("configuration reloaded", "targets", len(targets), "components", len(cfg.Components()))
+}
+
+// alertmanagerClient builds the client for --alertmanager-url, or nil.
+func alertmanagerClient(f serveFlags, getenv func(string) string) (*alertmanager.APIClient, error) {
+	if f.amURL == "" {
+		return nil, nil
+	}
+	if f.amSilenced != "resolved" && f.amSilenced != "maintenance" {
+		return nil, fmt.Errorf("%w: --alertmanager-silenced %q: use resolved or maintenance", errUsage, f.amSilenced)
+	}
+	if f.amInterval <= 0 {
+		return nil, fmt.Errorf("%w: --alertmanager-interval must be positive", errUsage)
+	}
+	o := alertmanager.APIOptions{URL: f.amURL, Username: f.amUser}
+	for _, s := range []struct {
+		env string
+		dst *string
+	}{{"ALERTMANAGER_PASSWORD_FILE", &o.Password}, {"ALERTMANAGER_BEARER_TOKEN_FILE", &o.BearerToken}} {
+		if file := getenv(s.env); file != "" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", s.env, err)
+			}
+			*s.dst = strings.TrimSpace(string(b))
+		}
+	}
+	return alertmanager.NewAPIClient(o)
+}
+
+// syncLoop reads Alertmanager's current alerts every interval and makes
+// the bridge agree, recovering notifications that never arrived.
+func syncLoop(ctx context.Context, am *alertmanager.APIClient, br *bridge.Bridge, every time.Duration, maintenance bool, log *slog.Logger) {
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		if !br.Loaded() {
+			continue
+		}
+		fetchedAt := time.Now()
+		cur, err := am.Current(ctx)
+		if err != nil {
+			log.Warn("alertmanager sync: cannot read current alerts", "err", err)
+			continue
+		}
+		res, err := br.Sync(ctx, cur, fetchedAt, maintenance)
+		if err != nil {
+			log.Warn("alertmanager sync: cachet not updated yet; retrying in the background", "err", err)
+		}
+		if res.Applied > 0 {
+			log.Info("alertmanager sync changed the state", "applied", res.Applied, "active", len(cur.Active), "silenced", len(cur.Silenced))
+		}
+	}
 }
 
 // bridgeSource adapts the bridge to what the metrics read at scrape time.

@@ -130,4 +130,6 @@ func BenchmarkApply10000Targets(b *testing.B) {
 // benchRenderer returns texts unrendered; template cost is not under test.
 type benchRenderer struct{}
 
-func (benchRenderer) Render(text string, _ alertmanager.IncidentData) (string, error) { return text, nil }
+func (benchRenderer) Render(text string, _ alertmanager.IncidentData) (string, error) {
+	return text, nil
+}

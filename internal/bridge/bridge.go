@@ -56,6 +56,8 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // MetaKey is the incident metadata key under which statusbridge tags the
@@ -76,6 +78,7 @@ type Bridge struct {
 	retryMin time.Duration
 	retryMax time.Duration
 	resync   time.Duration
+	now      func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
@@ -95,6 +98,9 @@ type target struct {
 	components []string
 	critical   bool
 	alerts     map[string]*alertState
+	// maintenance: a silence mutes its alerts and silenced alerts are
+	// shown as maintenance (Alertmanager sync).
+	maintenance bool
 
 	id        int // Cachet id; 0 until created
 	known     compState
@@ -106,7 +112,14 @@ type alertState struct {
 	firing   bool
 	startsAt time.Time
 	alert    template.Alert
+	seen     time.Time // when statusbridge last heard of it
+	// muted: it fires but a silence mutes it, so it does not count (seen
+	// only through Alertmanager sync). It keeps its episode, so the same
+	// alert firing on once the silence ends is not taken for a late one.
+	muted bool
 }
+
+func (a *alertState) counts() bool { return a.firing && !a.muted }
 
 type compState struct {
 	status      status.Status
@@ -144,6 +157,7 @@ func New(o Options) *Bridge {
 		retryMin: o.RetryMin,
 		retryMax: o.RetryMax,
 		resync:   o.Resync,
+		now:      o.Now,
 		targets:  map[string]*target{},
 		services: map[string]*service{},
 		feeds:    map[string][]*target{},
@@ -153,6 +167,9 @@ func New(o Options) *Bridge {
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.now == nil {
+		b.now = time.Now
 	}
 	if b.parallel <= 0 {
 		b.parallel = 8
@@ -393,10 +410,10 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		return res, ErrNotLoaded
 	}
 	for _, ev := range events {
-		key := status.InvisibleName(ev.Instance, ev.ComponentsRaw)
-		t := b.addTarget(key, ev.Instance, status.SplitComponents(ev.ComponentsRaw), ev.Critical)
+		key := targetKey(ev)
+		t := b.addTarget(key, ev.Instance, splitRaw(ev), ev.Critical)
 		touched[key] = true
-		switch t.apply(ev) {
+		switch t.apply(ev, b.now()) {
 		case applied:
 			res.Applied++
 		case duplicate:
@@ -415,6 +432,11 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 	return res, b.converge(ctx, keys)
 }
 
+// targetKey is the target an event is about: its invisible component's name.
+func targetKey(ev alertmanager.Event) string { return status.InvisibleName(ev.Instance, ev.ComponentsRaw) }
+
+func splitRaw(ev alertmanager.Event) []string { return status.SplitComponents(ev.ComponentsRaw) }
+
 // outcome is what recording one event did.
 type outcome int
 
@@ -429,7 +451,7 @@ const (
 // newest one wins whatever order they arrive in. So a late firing (an
 // Alertmanager retry, an HA peer) cannot undo a resolve, and the resolve of
 // an older episode cannot end a newer one.
-func (t *target) apply(ev alertmanager.Event) outcome {
+func (t *target) apply(ev alertmanager.Event, now time.Time) outcome {
 	// A real notification replaces what was restored from Cachet.
 	delete(t.alerts, restoredKey(ev.AlertName))
 	delete(t.alerts, restoredAny)
@@ -438,10 +460,15 @@ func (t *target) apply(ev alertmanager.Event) outcome {
 		case c < 0:
 			return stale
 		case c == 0:
+			a.seen = now
+			if a.muted {
+				a.muted = false // notified again: the silence is over
+				return applied
+			}
 			return duplicate
 		}
 	}
-	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert}
+	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert, seen: now}
 	return applied
 }
 
@@ -462,7 +489,7 @@ func compareEpisode(at1 time.Time, firing1 bool, at2 time.Time, firing2 bool) in
 
 func (t *target) down() bool {
 	for _, a := range t.alerts {
-		if a.firing {
+		if a.counts() {
 			return true
 		}
 	}
@@ -472,13 +499,16 @@ func (t *target) down() bool {
 func (t *target) desired() compState {
 	var names []string
 	for _, a := range t.alerts {
-		if a.firing {
+		if a.counts() {
 			names = append(names, a.name)
 		}
 	}
 	s := status.Operational
-	if len(names) > 0 {
+	switch {
+	case len(names) > 0:
 		s = status.MajorOutage
+	case t.maintenance:
+		s = status.UnderMaintenance
 	}
 	return compState{status: s, description: status.Description(t.critical, names)}
 }
@@ -694,9 +724,9 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 	var ts []status.Target
 	var alerts template.Alerts
 	for _, t := range b.feeds[name] {
-		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical})
+		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical, Maintenance: t.maintenance})
 		for _, a := range t.alerts {
-			if a.firing && a.alert.Labels != nil {
+			if a.counts() && a.alert.Labels != nil {
 				alerts = append(alerts, a.alert)
 			}
 		}

@@ -43,7 +43,8 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	b.mu.Lock()
 	resolving := incident != 0 && s.resolving[incident] != resolveNone
 	b.mu.Unlock()
-	if resolving && v.want != status.Operational {
+	recovered := v.want == status.Operational || v.want == status.UnderMaintenance
+	if resolving && !recovered {
 		// The outage ended and its resolve began but did not finish; it is
 		// finished first, and a new outage gets a new incident.
 		if err := b.resolve(ctx, s, incident); err != nil {
@@ -72,7 +73,7 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	}
 
 	switch {
-	case incident == 0 && v.want == status.Operational:
+	case incident == 0 && recovered:
 		b.mu.Lock()
 		s.personClosed = false
 		b.mu.Unlock()
@@ -80,7 +81,7 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 		if err := b.open(ctx, cfg, v); err != nil {
 			errs = append(errs, err)
 		}
-	case incident != 0 && v.want == status.Operational:
+	case incident != 0 && recovered:
 		if err := b.resolve(ctx, s, incident); err != nil {
 			errs = append(errs, err)
 			break

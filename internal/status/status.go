@@ -49,17 +49,22 @@ func (s Status) String() string { return fmt.Sprintf("%d (%s)", int(s), s.Label(
 type Target struct {
 	Down     bool
 	Critical bool
+	// Maintenance is set when the target's alerts are muted by a silence
+	// and statusbridge is told to show that as maintenance.
+	Maintenance bool
 }
 
 // Aggregate applies the status rules (spec §2) to the targets that feed one
 // visible component. ok is false when there are no targets: such a component
-// is left as it is.
+// is left as it is. An outage outranks maintenance; with no outage, any
+// target under maintenance puts the component under maintenance.
 func Aggregate(targets []Target) (s Status, ok bool) {
 	if len(targets) == 0 {
 		return 0, false
 	}
-	down := 0
+	down, maintenance := 0, false
 	for _, t := range targets {
+		maintenance = maintenance || t.Maintenance
 		if !t.Down {
 			continue
 		}
@@ -70,6 +75,9 @@ func Aggregate(targets []Target) (s Status, ok bool) {
 	}
 	switch down {
 	case 0:
+		if maintenance {
+			return UnderMaintenance, true
+		}
 		return Operational, true
 	case len(targets):
 		return MajorOutage, true

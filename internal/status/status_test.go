@@ -29,6 +29,8 @@ func TestAggregate(t *testing.T) {
 		{"critical_up_noncritical_down_is_partial", []Target{critUp, down}, PartialOutage, true},
 		{"critical_up_all_others_down_is_partial", []Target{critUp, down, down}, PartialOutage, true},
 		{"critical_first_in_list_forces_major", []Target{critDown, up, up, up}, MajorOutage, true},
+		{"maintenance_without_outage", []Target{up, {Maintenance: true}}, UnderMaintenance, true},
+		{"outage_outranks_maintenance", []Target{down, {Maintenance: true}}, PartialOutage, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
