@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3s
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet fmt-check tidy-check validate-examples bench
+.PHONY: help run build test fuzz vet fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,3 +43,15 @@ validate-examples: ## the shipped example configs must pass validate
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios a and b (see BENCHMARKS.md)
+	$(GO) run ./cmd/statusbench -scenarios a,b
+
+e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
+	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+
+lint-deploy: ## shellcheck the deploy scripts
+	shellcheck deploy/*.sh deploy/*/*.sh
+
+compose-up: ## build, seed and start the production stack (deploy/deploy.sh; see README)
+	bash deploy/deploy.sh

@@ -433,7 +433,9 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 }
 
 // targetKey is the target an event is about: its invisible component's name.
-func targetKey(ev alertmanager.Event) string { return status.InvisibleName(ev.Instance, ev.ComponentsRaw) }
+func targetKey(ev alertmanager.Event) string {
+	return status.InvisibleName(ev.Instance, ev.ComponentsRaw)
+}
 
 func splitRaw(ev alertmanager.Event) []string { return status.SplitComponents(ev.ComponentsRaw) }
 
