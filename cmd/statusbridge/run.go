@@ -75,6 +75,32 @@ func newFlagSet(name string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// commonFlags are the configuration, Cachet and log flags that serve, demo,
+// setup and validate share, so one environment drives them all.
+type commonFlags struct {
+	configPath, targetsPath string
+	cachetURL, cachetToken  string
+	logFormat, logLevel     string
+}
+
+func (f *commonFlags) register(fs *flag.FlagSet) envFlags {
+	fs.StringVar(&f.configPath, "config", "config.json", "path of config.json")
+	fs.StringVar(&f.targetsPath, "targets", "prometheus.yml", "path of prometheus.yml")
+	fs.StringVar(&f.targetsPath, "file", "prometheus.yml", "alias of --targets (the older setup script's name)")
+	fs.StringVar(&f.cachetURL, "cachet-url", "", "Cachet API base URL, e.g. http://cachet/api")
+	fs.StringVar(&f.cachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
+	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
+	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
+	return envFlags{
+		"config":       "STATUSBRIDGE_CONFIG",
+		"targets":      "STATUSBRIDGE_TARGETS",
+		"cachet-url":   "CACHET_API_URL",
+		"cachet-token": "CACHET_API_TOKEN",
+		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
+		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
+	}
+}
+
 // envFlags maps flag names to the environment variables that set them.
 type envFlags map[string]string
 

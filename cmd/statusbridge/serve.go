@@ -34,24 +34,18 @@ import (
 const shutdownTimeout = 10 * time.Second
 
 type serveFlags struct {
-	listen, configPath, targetsPath string
-	cachetURL, cachetToken          string
-	basicAuth                       string
-	maxBody                         int64
-	logFormat, logLevel             string
-	demoCachetListen                string
-	resync                          time.Duration
-	amURL, amUser, amSilenced       string
-	amInterval                      time.Duration
+	commonFlags
+	listen, basicAuth         string
+	maxBody                   int64
+	demoCachetListen          string
+	resync                    time.Duration
+	amURL, amUser, amSilenced string
+	amInterval                time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
+	env := f.commonFlags.register(fs)
 	fs.StringVar(&f.listen, "listen", ":5000", "address to serve on")
-	fs.StringVar(&f.configPath, "config", "config.json", "path of config.json")
-	fs.StringVar(&f.targetsPath, "targets", "prometheus.yml", "path of prometheus.yml")
-	fs.StringVar(&f.targetsPath, "file", "prometheus.yml", "alias of --targets")
-	fs.StringVar(&f.cachetURL, "cachet-url", "", "Cachet API base URL, e.g. http://cachet/api")
-	fs.StringVar(&f.cachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
 	fs.StringVar(&f.basicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
 	fs.Int64Var(&f.maxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
 	fs.DurationVar(&f.resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
@@ -59,14 +53,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 	fs.StringVar(&f.amUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
 	fs.DurationVar(&f.amInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
 	fs.StringVar(&f.amSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
-	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
-	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
-	return envFlags{
+	for name, variable := range map[string]string{
 		"listen":                "STATUSBRIDGE_LISTEN",
-		"config":                "STATUSBRIDGE_CONFIG",
-		"targets":               "STATUSBRIDGE_TARGETS",
-		"cachet-url":            "CACHET_API_URL",
-		"cachet-token":          "CACHET_API_TOKEN",
 		"basic-auth":            "WEBHOOK_BASIC_AUTH",
 		"max-body":              "STATUSBRIDGE_MAX_BODY",
 		"resync":                "STATUSBRIDGE_RESYNC",
@@ -74,9 +62,10 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 		"alertmanager-username": "ALERTMANAGER_USERNAME",
 		"alertmanager-interval": "ALERTMANAGER_SYNC_INTERVAL",
 		"alertmanager-silenced": "ALERTMANAGER_SILENCED",
-		"log.format":            "STATUSBRIDGE_LOG_FORMAT",
-		"log.level":             "STATUSBRIDGE_LOG_LEVEL",
+	} {
+		env[name] = variable
 	}
+	return env
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {

@@ -16,37 +16,22 @@ import (
 )
 
 type setupFlags struct {
-	configPath, targetsPath string
-	cachetURL, cachetToken  string
-	logFormat, logLevel     string
-	dryRun, prune           bool
-	justDelete, justCreate  bool
-	concurrency             int
+	commonFlags
+	dryRun, prune          bool
+	justDelete, justCreate bool
+	concurrency            int
 }
 
 // register defines setup's flags. The config, target and Cachet flags and
 // their environment twins are serve's, so one environment drives both.
 func (f *setupFlags) register(fs *flag.FlagSet) envFlags {
-	fs.StringVar(&f.configPath, "config", "config.json", "path of config.json")
-	fs.StringVar(&f.targetsPath, "targets", "prometheus.yml", "path of prometheus.yml")
-	fs.StringVar(&f.targetsPath, "file", "prometheus.yml", "alias of --targets (the older setup script's name)")
-	fs.StringVar(&f.cachetURL, "cachet-url", "", "Cachet API base URL, e.g. http://cachet/api")
-	fs.StringVar(&f.cachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
-	fs.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
-	fs.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn or error")
+	env := f.commonFlags.register(fs)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fs.BoolVar(&f.prune, "prune", false, "also delete hidden per-target components of targets no longer configured")
 	fs.BoolVar(&f.justDelete, "just-delete", false, "only delete, as --prune would; create and fix nothing")
 	fs.BoolVar(&f.justCreate, "just-create", false, "only create what is missing; fix and delete nothing")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "Cachet requests in flight at once")
-	return envFlags{
-		"config":       "STATUSBRIDGE_CONFIG",
-		"targets":      "STATUSBRIDGE_TARGETS",
-		"cachet-url":   "CACHET_API_URL",
-		"cachet-token": "CACHET_API_TOKEN",
-		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
-		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
-	}
+	return env
 }
 
 func (f *setupFlags) mode() (setup.Mode, error) {

@@ -18,7 +18,7 @@ var errInvalid = errors.New("configuration has problems")
 // arguments it serves with.
 func runValidate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", stderr)
-	var f serveFlags
+	var f commonFlags
 	env := f.register(fs)
 	if err := parse(fs, args, getenv, env); err != nil {
 		return err
