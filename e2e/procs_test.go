@@ -240,6 +240,13 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	for i := range n {
 		s.ams = append(s.ams, startAlertmanager(t, i, s.bridgeURL+"/webhook", pwPath, cluster))
 	}
+	if n > 1 {
+		// A peer holds notifications until its gossip settled; wait for
+		// both, so both flush as soon as the alerts arrive.
+		for _, am := range s.ams {
+			am.waitClusterReady(t, n)
+		}
+	}
 	// Loading the index reads Cachet and probes the token with a POST
 	// that Cachet refuses (422); count only what the scenario causes.
 	s.emu.ResetStats()
@@ -334,9 +341,13 @@ receivers:
 			"--cluster.listen-address="+self,
 			"--cluster.advertise-address="+self,
 			// Peers normally stagger by position × peer-timeout so that
-			// only the first one sends; 0 makes both send, which is
-			// the duplicate delivery under test.
+			// only the first one sends, and the second skips what the
+			// first logged once gossip brings it over. A zero timeout
+			// and gossip slower than a flush make both send, which is
+			// the duplicate delivery under test; left to the defaults
+			// it happens only when gossip is late, as in a partition.
 			"--cluster.peer-timeout=0s",
+			"--cluster.gossip-interval=3s",
 			"--cluster.settle-timeout=2s",
 		)
 		for j, p := range cluster {
@@ -349,6 +360,32 @@ receivers:
 		url: "http://127.0.0.1:" + strconv.Itoa(port)}
 	waitHTTP200(t, am.proc, am.url+"/-/ready")
 	return am
+}
+
+// waitClusterReady polls /api/v2/status until this peer sees peers members
+// and reports its cluster ready (settled, or done waiting for it).
+func (am *alertmanager) waitClusterReady(t *testing.T, peers int) {
+	t.Helper()
+	eventually(t, am.name+" cluster ready", func() error {
+		var st struct {
+			Cluster struct {
+				Status string            `json:"status"`
+				Peers  []json.RawMessage `json:"peers"`
+			} `json:"cluster"`
+		}
+		resp, err := http.Get(am.url + "/api/v2/status")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			return fmt.Errorf("decode /api/v2/status: %w", err)
+		}
+		if st.Cluster.Status != "ready" || len(st.Cluster.Peers) != peers {
+			return fmt.Errorf("cluster %q with %d peers, want ready with %d", st.Cluster.Status, len(st.Cluster.Peers), peers)
+		}
+		return nil
+	})
 }
 
 // alert is one status-page alert as Prometheus would send it.

@@ -34,8 +34,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBody is the largest webhook body accepted; default 1 MiB.
 	MaxBody int64
-	// ApplyTimeout bounds how long one webhook waits for Cachet; default 30 s.
-	// Alertmanager's own webhook timeout should be longer.
+	// ApplyTimeout bounds how long one webhook waits for Cachet; default
+	// 10 s. Past it the answer is 503 and the background loop goes on, so
+	// it should stay below Alertmanager's own webhook timeout.
 	ApplyTimeout time.Duration
 	// Warnings are shown on /health (e.g. default credentials in use).
 	Warnings []string
@@ -61,7 +62,7 @@ func New(o Options) http.Handler {
 		o.MaxBody = 1 << 20
 	}
 	if o.ApplyTimeout <= 0 {
-		o.ApplyTimeout = 30 * time.Second
+		o.ApplyTimeout = 10 * time.Second
 	}
 	r := chi.NewRouter()
 	r.With(basicAuth(o.Users, o.Logger)).Post("/webhook", handleWebhook(o))
