@@ -212,6 +212,20 @@ func TestAlertmanagerToCachet(t *testing.T) {
 			},
 		},
 		{
+			// Every webhook is rejected (wrong password), as if all were
+			// lost: only --alertmanager-url sync can bring the truth.
+			name: "alertmanager-sync",
+			opts: stackOpts{wrongPassword: true, sync: true},
+			steps: []step{
+				{name: "webhooks lost, state synced", do: func(s *stack) { s.fire(w1, w2) },
+					want: page{Status: statuses("Web", 4, "w1:9100 | Web", 4), Incidents: map[string][]string{"Web": {"open"}}}},
+				{name: "silenced counts as resolved", do: func(s *stack) { s.silence("w1:9100") },
+					want: page{Status: statuses("Web", 3, "w1:9100 | Web", 1, "w2:9100 | Web", 4), Incidents: map[string][]string{"Web": {"open"}}}},
+				{name: "resolved without a webhook", do: func(s *stack) { s.resolve(w1, w2) },
+					want: page{Status: statuses("Web", 1, "w2:9100 | Web", 1), Incidents: map[string][]string{"Web": {"fixed"}}}},
+			},
+		},
+		{
 			name: "ha-pair",
 			opts: stackOpts{peers: 2},
 			steps: []step{

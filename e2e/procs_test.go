@@ -177,6 +177,9 @@ type stackOpts struct {
 	wrongPassword bool
 	// peers is the number of Alertmanagers; 2 makes an HA cluster.
 	peers int
+	// sync points statusbridge's --alertmanager-url at the (first)
+	// Alertmanager, read every 300 ms.
+	sync bool
 }
 
 // The webhook user Alertmanager authenticates as.
@@ -218,15 +221,20 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.bridge = start(t, "statusbridge", statusbridgeBin, []string{"serve"}, []string{
+	amPort := freePort(t)
+	env := []string{"ALERTMANAGER_URL="}
+	if o.sync {
+		env = []string{"ALERTMANAGER_URL=http://127.0.0.1:" + strconv.Itoa(amPort), "ALERTMANAGER_SYNC_INTERVAL=300ms"}
+	}
+	s.bridge = start(t, "statusbridge", statusbridgeBin, []string{"serve"}, append(env,
 		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
-		"STATUSBRIDGE_CONFIG=" + cfgPath,
-		"STATUSBRIDGE_TARGETS=" + targetsPath,
-		"CACHET_API_URL=" + s.emu.APIURL(),
+		"STATUSBRIDGE_CONFIG="+cfgPath,
+		"STATUSBRIDGE_TARGETS="+targetsPath,
+		"CACHET_API_URL="+s.emu.APIURL(),
 		"CACHET_API_TOKEN=",
-		"CACHET_API_TOKEN_FILE=" + tokenPath,
-		"WEBHOOK_BASIC_AUTH=" + webhookUser + ":" + string(hash),
-	})
+		"CACHET_API_TOKEN_FILE="+tokenPath,
+		"WEBHOOK_BASIC_AUTH="+webhookUser+":"+string(hash),
+	))
 	s.bridgeURL = "http://" + s.listenAddr() // statusbridge printed its port
 	waitHTTP200(t, s.bridge, s.bridgeURL+"/readyz")
 
@@ -238,7 +246,11 @@ func newStack(t *testing.T, o stackOpts) *stack {
 		}
 	}
 	for i := range n {
-		s.ams = append(s.ams, startAlertmanager(t, i, s.bridgeURL+"/webhook", pwPath, cluster))
+		port := amPort
+		if i > 0 {
+			port = freePort(t)
+		}
+		s.ams = append(s.ams, startAlertmanager(t, i, port, s.bridgeURL+"/webhook", pwPath, cluster))
 	}
 	if n > 1 {
 		// A peer holds notifications until its gossip settled; wait for
@@ -298,7 +310,7 @@ type alertmanager struct {
 // startAlertmanager runs peer i with a webhook receiver pointing at
 // webhookURL. With cluster ports it joins an HA cluster on loopback, with
 // peer i listening on cluster[i] and peering with every other port.
-func startAlertmanager(t *testing.T, i int, webhookURL, passwordFile string, cluster []int) *alertmanager {
+func startAlertmanager(t *testing.T, i, port int, webhookURL, passwordFile string, cluster []int) *alertmanager {
 	t.Helper()
 	dir := t.TempDir()
 	// group_by alertname puts every alert of the suite in one group, as a
@@ -326,7 +338,6 @@ receivers:
 	if err := os.WriteFile(cfgPath, []byte(amCfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
 	args := []string{
 		"--config.file=" + cfgPath,
 		"--storage.path=" + filepath.Join(dir, "data"),
@@ -430,6 +441,30 @@ func (s *stack) fire(as ...*alert) {
 func (s *stack) resolve(as ...*alert) {
 	s.t.Helper()
 	s.post(time.Now().Add(-time.Second), as)
+}
+
+// silence mutes every alert of an instance for an hour, through the
+// (first) Alertmanager's API.
+func (s *stack) silence(instance string) {
+	s.t.Helper()
+	data, err := json.Marshal(map[string]any{
+		"matchers":  []map[string]any{{"name": "instance", "value": instance, "isRegex": false, "isEqual": true}},
+		"startsAt":  time.Now().UTC().Format(time.RFC3339),
+		"endsAt":    time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"createdBy": "e2e",
+		"comment":   "planned work",
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp, err := http.Post(s.ams[0].url+"/api/v2/silences", "application/json", bytes.NewReader(data))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("POST /api/v2/silences: %s", resp.Status)
+	}
 }
 
 func (s *stack) post(endsAt time.Time, as []*alert) {
