@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"statusbridge/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -99,6 +101,20 @@ func (f *commonFlags) register(fs *flag.FlagSet) envFlags {
 		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
 		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
 	}
+}
+
+// load builds the logger and loads both configuration files, the start of
+// every command that talks to Cachet.
+func (f *commonFlags) load(stderr io.Writer) (*slog.Logger, *config.Config, []config.Target, error) {
+	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("load configuration (check it with: statusbridge validate --config %s --targets %s):\n%w", f.configPath, f.targetsPath, err)
+	}
+	return log, cfg, targets, nil
 }
 
 // envFlags maps flag names to the environment variables that set them.

@@ -85,13 +85,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parse(fs, args, getenv, env); err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+	log, cfg, targets, err := f.load(stderr)
 	if err != nil {
 		return err
-	}
-	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
-	if err != nil {
-		return fmt.Errorf("load configuration (check it with: statusbridge validate --config %s --targets %s):\n%w", f.configPath, f.targetsPath, err)
 	}
 	renderer, err := alertmanager.NewRenderer()
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"statusbridge/internal/cachet"
-	"statusbridge/internal/config"
 	"statusbridge/internal/setup"
 )
 
@@ -68,13 +67,9 @@ func runSetup(ctx context.Context, args []string, getenv func(string) string, st
 	if f.concurrency < 1 {
 		return fmt.Errorf("%w: --concurrency %d: use 1 or more", errUsage, f.concurrency)
 	}
-	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+	log, cfg, targets, err := f.load(stderr)
 	if err != nil {
 		return err
-	}
-	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
-	if err != nil {
-		return fmt.Errorf("load configuration (check it with: statusbridge validate --config %s --targets %s):\n%w", f.configPath, f.targetsPath, err)
 	}
 	if f.cachetToken, err = cachetToken(f.cachetToken, getenv); err != nil {
 		return err

@@ -71,21 +71,8 @@ func (m *model) service(name string) status.Status {
 func TestModel(t *testing.T) {
 	services := []string{"Web", "API", "DB", "Backend"}
 	rapid.Check(t, func(rt *rapid.T) {
-		emu := cachettest.New(cachettest.Options{})
-		cfg := testConfig
-		seed(emu, &cfg, testTargets)
-		client, err := cachet.New(cachet.Options{BaseURL: "http://cachet.invalid/api", Token: cachettest.DefaultToken,
-			HTTPClient: emu.HTTPClient(), Attempts: 1})
-		if err != nil {
-			rt.Fatal(err)
-		}
-		r, _ := alertmanager.NewRenderer()
-		br := bridge.New(bridge.Options{Cachet: client, Renderer: r, Config: &cfg, Targets: testTargets,
-			Logger: slog.New(slog.DiscardHandler)})
+		emu, _, br := inProcess(t, bridge.Options{Logger: slog.New(slog.DiscardHandler)})
 		ctx := t.Context()
-		if err := br.Load(ctx); err != nil {
-			rt.Fatal(err)
-		}
 
 		var mu sync.Mutex
 		rng := rand.New(rand.NewPCG(rapid.Uint64().Draw(rt, "seed"), 1))
