@@ -84,7 +84,7 @@ type Bridge struct {
 	targets  map[string]*target
 	services map[string]*service
 	feeds    map[string][]*target // visible component → the targets feeding it
-	locks    map[string]*sync.Mutex
+	locks    map[string]chan struct{}
 	dirty    map[string]bool
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
@@ -161,7 +161,7 @@ func New(o Options) *Bridge {
 		targets:  map[string]*target{},
 		services: map[string]*service{},
 		feeds:    map[string][]*target{},
-		locks:    map[string]*sync.Mutex{},
+		locks:    map[string]chan struct{}{},
 		dirty:    map[string]bool{},
 		kick:     make(chan struct{}, 1),
 	}
@@ -515,16 +515,23 @@ func (t *target) desired() compState {
 	return compState{status: s, description: status.Description(t.critical, names)}
 }
 
-// lock returns the mutex that serialises writes to one Cachet object.
-func (b *Bridge) lock(key string) *sync.Mutex {
+// lock takes the lock that serialises writes to one Cachet object. It is
+// a channel rather than a sync.Mutex so that a webhook whose deadline passes
+// stops waiting for it.
+func (b *Bridge) lock(ctx context.Context, key string) (unlock func(), err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	l, ok := b.locks[key]
 	if !ok {
-		l = &sync.Mutex{}
+		l = make(chan struct{}, 1)
 		b.locks[key] = l
 	}
-	return l
+	b.mu.Unlock()
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for earlier writes to %q: %w", key, ctx.Err())
+	}
 }
 
 const servicePrefix = "service:"
@@ -603,10 +610,13 @@ func (b *Bridge) Pending() int {
 }
 
 func (b *Bridge) convergeTarget(ctx context.Context, key string) error {
-	l := b.lock(key)
-	l.Lock()
-	defer l.Unlock()
-	err := b.writeTarget(ctx, key)
+	unlock, err := b.lock(ctx, key)
+	if err != nil {
+		b.markDirty(key)
+		return err
+	}
+	defer unlock()
+	err = b.writeTarget(ctx, key)
 	if err != nil {
 		b.markDirty(key)
 		return err
@@ -696,10 +706,13 @@ func (b *Bridge) logChange(component string, from, to status.Status) {
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
 	key := servicePrefix + name
-	l := b.lock(key)
-	l.Lock()
-	defer l.Unlock()
-	err := b.writeService(ctx, name)
+	unlock, err := b.lock(ctx, key)
+	if err != nil {
+		b.markDirty(key)
+		return err
+	}
+	defer unlock()
+	err = b.writeService(ctx, name)
 	if err != nil {
 		b.markDirty(key)
 		return err

@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,9 @@ var testTargets = []config.Target{
 // fixture is a seeded Cachet emulator, a real client and a loaded bridge.
 type fixture struct {
 	t      *testing.T
-	emu    *cachettest.Server
+	emu    *cachettest.Emulator
+	url    string       // the emulator's API root
+	hc     *http.Client // nil for a real loopback connection
 	client *cachet.Client
 	br     *bridge.Bridge
 	cfg    *config.Config
@@ -59,25 +62,28 @@ type fixture struct {
 }
 
 type fixtureOpts struct {
-	dialect  cachettest.Dialect
-	cfg      *config.Config
-	noSeed   bool
-	attempts int
+	dialect cachettest.Dialect
+	noSeed  bool
+	// inProcess serves the emulator without a network, so the whole
+	// fixture can run inside a testing/synctest bubble.
+	inProcess bool
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	t.Helper()
-	emu := cachettest.NewServer(cachettest.Options{Dialect: o.dialect})
-	t.Cleanup(emu.Close)
-	cfg := o.cfg
-	if cfg == nil {
-		c := testConfig
-		cfg = &c
+	cfg := testConfig
+	f := &fixture{t: t, cfg: &cfg}
+	if o.inProcess {
+		f.emu = cachettest.New(cachettest.Options{Dialect: o.dialect})
+		f.url, f.hc = "http://cachet.invalid/api", f.emu.HTTPClient()
+	} else {
+		srv := cachettest.NewServer(cachettest.Options{Dialect: o.dialect})
+		t.Cleanup(srv.Close)
+		f.emu, f.url = srv.Emulator, srv.APIURL()
 	}
 	if !o.noSeed {
-		seed(emu.Emulator, cfg, testTargets)
+		seed(f.emu, f.cfg, testTargets)
 	}
-	f := &fixture{t: t, emu: emu, cfg: cfg}
 	f.restart()
 	return f
 }
@@ -99,7 +105,7 @@ func seed(emu *cachettest.Emulator, cfg *config.Config, targets []config.Target)
 // process restart would, and loads it.
 func (f *fixture) restart() {
 	f.t.Helper()
-	client, err := cachet.New(cachet.Options{BaseURL: f.emu.APIURL(), Token: cachettest.DefaultToken,
+	client, err := cachet.New(cachet.Options{BaseURL: f.url, Token: cachettest.DefaultToken, HTTPClient: f.hc,
 		Attempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	if err != nil {
 		f.t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"statusbridge/internal/alertmanager"
@@ -55,48 +56,57 @@ func TestStormDuringCachetFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, fixtureOpts{})
-			var mu sync.Mutex
-			rng := rand.New(rand.NewPCG(1, uint64(len(tt.name))))
-			f.emu.Inject(func(r *http.Request) *cachettest.Fault {
-				mu.Lock()
-				defer mu.Unlock()
-				return tt.fault(r, rng)
-			})
-			ctx, cancel := context.WithCancel(t.Context())
-			done := make(chan struct{})
-			go func() { f.br.Run(ctx); close(done) }()
-
-			// Outage: every target fires, each notification twice (HA pair).
-			storm(t, f, func(raw, instance string) alertmanager.Event { return fire(instance, raw) })
-			f.emu.Inject(nil)
-			waitFor(t, func() bool { return f.br.Pending() == 0 })
-			for _, name := range []string{"Web", "API", "DB", "Backend"} {
-				f.wantPage(name, status.MajorOutage, 1)
-			}
-
-			// Recovery, under the same faults.
-			f.emu.Inject(func(r *http.Request) *cachettest.Fault {
-				mu.Lock()
-				defer mu.Unlock()
-				return tt.fault(r, rng)
-			})
-			storm(t, f, func(raw, instance string) alertmanager.Event { return resolve(instance, raw) })
-			f.emu.Inject(nil)
-			waitFor(t, func() bool { return f.br.Pending() == 0 })
-			for _, name := range []string{"Web", "API", "DB", "Backend"} {
-				f.wantPage(name, status.Operational, 0)
-				if got := len(f.incidentsOf(name)); got != 1 {
-					t.Errorf("%s: %d incidents for one outage, want exactly 1", name, got)
+			// In a bubble: retries, Retry-After and delays run on a fake
+			// clock, so "converged" is decided, not waited for.
+			synctest.Test(t, func(t *testing.T) {
+				f := newFixture(t, fixtureOpts{inProcess: true})
+				var mu sync.Mutex
+				rng := rand.New(rand.NewPCG(1, uint64(len(tt.name))))
+				faulty := func(r *http.Request) *cachettest.Fault {
+					mu.Lock()
+					defer mu.Unlock()
+					return tt.fault(r, rng)
 				}
-			}
-			for _, tg := range testTargets {
-				if c := f.component(tg.InvisibleName()); c.Status != 1 || c.Enabled {
-					t.Errorf("%s = %+v, want operational and disabled", tg.InvisibleName(), c)
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan struct{})
+				go func() { f.br.Run(ctx); close(done) }()
+				converged := func(phase string) {
+					t.Helper()
+					time.Sleep(time.Minute)
+					synctest.Wait()
+					if p := f.br.Pending(); p != 0 {
+						t.Fatalf("%s: %d writes still pending a minute after Cachet recovered", phase, p)
+					}
 				}
-			}
-			cancel()
-			<-done
+
+				// Outage: every target fires, each notification twice (HA pair).
+				f.emu.Inject(faulty)
+				storm(t, f, func(raw, instance string) alertmanager.Event { return fire(instance, raw) })
+				f.emu.Inject(nil)
+				converged("outage")
+				for _, name := range []string{"Web", "API", "DB", "Backend"} {
+					f.wantPage(name, status.MajorOutage, 1)
+				}
+
+				// Recovery, under the same faults.
+				f.emu.Inject(faulty)
+				storm(t, f, func(raw, instance string) alertmanager.Event { return resolve(instance, raw) })
+				f.emu.Inject(nil)
+				converged("recovery")
+				for _, name := range []string{"Web", "API", "DB", "Backend"} {
+					f.wantPage(name, status.Operational, 0)
+					if got := len(f.incidentsOf(name)); got != 1 {
+						t.Errorf("%s: %d incidents for one outage, want exactly 1", name, got)
+					}
+				}
+				for _, tg := range testTargets {
+					if c := f.component(tg.InvisibleName()); c.Status != 1 || c.Enabled {
+						t.Errorf("%s = %+v, want operational and disabled", tg.InvisibleName(), c)
+					}
+				}
+				cancel()
+				<-done
+			})
 		})
 	}
 }
@@ -117,11 +127,13 @@ func storm(t *testing.T, f *fixture, mk func(raw, instance string) alertmanager.
 func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	func() {
-		emu := cachettest.NewServer(cachettest.Options{})
-		defer emu.Close()
-		f := &fixture{t: t, emu: emu, cfg: &testConfig}
-		seed(emu.Emulator, f.cfg, testTargets)
+		srv := cachettest.NewServer(cachettest.Options{})
+		defer srv.Close()
+		cfg := testConfig
+		f := &fixture{t: t, emu: srv.Emulator, url: srv.APIURL(), cfg: &cfg}
+		seed(f.emu, f.cfg, testTargets)
 		f.restart()
+		emu := f.emu
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() { f.br.Run(ctx); close(done) }()
