@@ -3,6 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3s
+MODEL_CHECKS ?= 2000
 PKGS     := ./...
 
 .PHONY: help run build test fuzz vet fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
@@ -16,8 +17,9 @@ run: ## build and start the demo: daemon + in-process Cachet emulator on :5000
 build: ## static binary in bin/, built as the container image builds it
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/statusbridge ./cmd/statusbridge
 
-test: fmt-check vet validate-examples ## the whole suite: checks, every test with -race, then each fuzz target briefly
+test: fmt-check vet validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	$(GO) test -count=1 -run '^TestModel$$' ./internal/bridge -rapid.checks=$(MODEL_CHECKS)
 	$(MAKE) --no-print-directory fuzz
 
 fuzz: ## run each fuzz target briefly (FUZZTIME per target)
