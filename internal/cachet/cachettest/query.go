@@ -120,9 +120,7 @@ func parseQuery(r *http.Request) *query {
 	for name, v := range q.filters {
 		q.filters[name] = filterValue(v)
 	}
-	for _, p := range splitParam(q.values.Get("include")) {
-		q.includes = append(q.includes, p)
-	}
+	q.includes = append(q.includes, splitParam(q.values.Get("include"))...)
 	for _, p := range splitParam(q.values.Get("sort")) {
 		desc := strings.HasPrefix(p, "-")
 		q.sorts = append(q.sorts, sortKey{field: strings.TrimPrefix(p, "-"), desc: desc})

@@ -1,0 +1,226 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/alertmanager/template"
+
+	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/cachet"
+	"statusbridge/internal/status"
+)
+
+// target is one scraped endpoint and its invisible component.
+type target struct {
+	key        string // the invisible component's name
+	instance   string
+	components []string
+	critical   bool
+	alerts     map[string]*alertState
+	// maintenance: a silence mutes its alerts and silenced alerts are
+	// shown as maintenance (Alertmanager sync).
+	maintenance bool
+
+	id        int // Cachet id; 0 until created
+	known     compState
+	ambiguous bool // a create's outcome is unknown: look it up first
+}
+
+type alertState struct {
+	name     string
+	firing   bool
+	startsAt time.Time
+	alert    template.Alert
+	seen     time.Time // when statusbridge last heard of it
+	// muted: it fires but a silence mutes it, so it does not count (seen
+	// only through Alertmanager sync). It keeps its episode, so the same
+	// alert firing on once the silence ends is not taken for a late one.
+	muted bool
+}
+
+func (a *alertState) counts() bool { return a.firing && !a.muted }
+
+type compState struct {
+	status      status.Status
+	description string
+}
+
+// targetKey is the target an event is about: its invisible component's name.
+func targetKey(ev alertmanager.Event) string {
+	return status.InvisibleName(ev.Instance, ev.ComponentsRaw)
+}
+
+func splitRaw(ev alertmanager.Event) []string { return status.SplitComponents(ev.ComponentsRaw) }
+
+// outcome is what recording one event did.
+type outcome int
+
+const (
+	applied   outcome = iota
+	duplicate         // the same as the state held
+	stale             // older than the state held
+)
+
+// apply records one event. Notifications about one alert are ordered by
+// startsAt, and at equal startsAt a resolved comes after its firing; the
+// newest one wins whatever order they arrive in. So a late firing (an
+// Alertmanager retry, an HA peer) cannot undo a resolve, and the resolve of
+// an older episode cannot end a newer one.
+func (t *target) apply(ev alertmanager.Event, now time.Time) outcome {
+	// A real notification replaces what was restored from Cachet.
+	delete(t.alerts, restoredKey(ev.AlertName))
+	delete(t.alerts, restoredAny)
+	if a := t.alerts[ev.Fingerprint]; a != nil {
+		switch c := compareEpisode(ev.StartsAt, ev.Firing, a.startsAt, a.firing); {
+		case c < 0:
+			return stale
+		case c == 0:
+			a.seen = now
+			if a.muted {
+				a.muted = false // notified again: the silence is over
+				return applied
+			}
+			return duplicate
+		}
+	}
+	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert, seen: now}
+	return applied
+}
+
+// compareEpisode orders two notifications of one alert.
+func compareEpisode(at1 time.Time, firing1 bool, at2 time.Time, firing2 bool) int {
+	if c := at1.Compare(at2); c != 0 {
+		return c
+	}
+	switch {
+	case firing1 == firing2:
+		return 0
+	case firing1:
+		return -1
+	default:
+		return 1
+	}
+}
+
+func (t *target) down() bool {
+	for _, a := range t.alerts {
+		if a.counts() {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *target) desired() compState {
+	var names []string
+	for _, a := range t.alerts {
+		if a.counts() {
+			names = append(names, a.name)
+		}
+	}
+	s := status.Operational
+	switch {
+	case len(names) > 0:
+		s = status.MajorOutage
+	case t.maintenance:
+		s = status.UnderMaintenance
+	}
+	return compState{status: s, description: status.Description(t.critical, names)}
+}
+
+func (b *Bridge) convergeTarget(ctx context.Context, key string) error {
+	unlock, err := b.lock(ctx, key)
+	if err != nil {
+		b.markDirty(key)
+		return err
+	}
+	defer unlock()
+	err = b.writeTarget(ctx, key)
+	if err != nil {
+		b.markDirty(key)
+		return err
+	}
+	b.clean(key)
+	return nil
+}
+
+func (b *Bridge) writeTarget(ctx context.Context, key string) error {
+	b.mu.Lock()
+	t := b.targets[key]
+	want, id, known, amb := t.desired(), t.id, t.known, t.ambiguous
+	b.mu.Unlock()
+
+	if id == 0 && amb {
+		found, err := b.findComponent(ctx, key)
+		if err != nil {
+			return fmt.Errorf("look up invisible component %q after a lost create: %w", key, err)
+		}
+		if found != nil {
+			id, known = found.ID, compState{status: found.Status, description: found.Description}
+			b.mu.Lock()
+			t.id, t.known, t.ambiguous = id, known, false
+			b.mu.Unlock()
+		}
+	}
+	if id == 0 {
+		c, err := b.cachet.CreateComponent(ctx, cachet.ComponentFields{
+			Name:        cachet.Ptr(key),
+			Description: cachet.Ptr(want.description),
+			Status:      cachet.Ptr(want.status),
+			Enabled:     cachet.Ptr(false),
+		})
+		if err != nil {
+			if cachet.Ambiguous(err) {
+				b.mu.Lock()
+				t.ambiguous = true
+				b.mu.Unlock()
+			}
+			return fmt.Errorf("create invisible component %q: %w", key, err)
+		}
+		b.mu.Lock()
+		t.id, t.known, t.ambiguous = c.ID, want, false
+		b.mu.Unlock()
+		b.log.Info("created invisible component", "component", key, "component_id", c.ID)
+		b.logChange(key, 0, want.status)
+		return nil
+	}
+	if want == known {
+		return nil
+	}
+	// enabled:false on every write: Cachet before 2026-07 re-enables a
+	// component whose update omits it, which would publish the target.
+	_, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{
+		Description: cachet.Ptr(want.description),
+		Status:      cachet.Ptr(want.status),
+		Enabled:     cachet.Ptr(false),
+	})
+	if err != nil {
+		return fmt.Errorf("update invisible component %q (id %d): %w", key, id, err)
+	}
+	b.mu.Lock()
+	t.known = want
+	b.mu.Unlock()
+	if want.status != known.status {
+		b.logChange(key, known.status, want.status)
+	}
+	return nil
+}
+
+func (b *Bridge) findComponent(ctx context.Context, name string) (*cachet.Component, error) {
+	comps, err := b.cachet.ListComponents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comps {
+		if c.Name == name {
+			return &c, nil
+		}
+	}
+	return nil, nil
+}
+
+func (b *Bridge) logChange(component string, from, to status.Status) {
+	b.log.Info("[COMPONENT_STATUS_CHANGE]", "component", component, "old_status", from, "new_status", to)
+}
