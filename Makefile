@@ -4,9 +4,10 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3s
 MODEL_CHECKS ?= 2000
+STATICCHECK_VERSION ?= v0.8.2
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -17,7 +18,7 @@ run: ## build and start the demo: daemon + in-process Cachet emulator on :5000
 build: ## static binary in bin/, built as the container image builds it
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/statusbridge ./cmd/statusbridge
 
-test: fmt-check vet validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
+test: fmt-check vet lint validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
 	$(GO) test -count=1 -run '^TestModel$$' ./internal/bridge -rapid.checks=$(MODEL_CHECKS)
 	$(MAKE) --no-print-directory fuzz
@@ -32,6 +33,9 @@ fuzz: ## run each fuzz target briefly (FUZZTIME per target)
 
 vet: ## go vet
 	$(GO) vet $(PKGS)
+
+lint: ## staticcheck, pinned (e2e files included)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
 
 fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
