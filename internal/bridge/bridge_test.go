@@ -478,3 +478,25 @@ func TestKilledBetweenComponentAndIncident(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonsIncidentIsNotAdopted: where Cachet keeps metadata, an open
+// incident without statusbridge's tag was opened by a person; a restart
+// must not take it over (nor resolve it).
+func TestPersonsIncidentIsNotAdopted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{})
+	db := f.component("DB").ID
+	person := f.emu.AddIncident(cachettest.Incident{Name: "Planned DB work", Message: "x", Status: 1, Visible: 1,
+		Impacts: []cachettest.Impact{{ComponentID: db, Status: 1}}})
+	f.restart()
+	f.apply(fire("d1:5432", "DB"))
+	f.apply(resolve("d1:5432", "DB"))
+	for _, in := range f.emu.Incidents() {
+		if in.ID == person && in.Status == cachet.IncidentFixed {
+			t.Errorf("statusbridge resolved a person's incident")
+		}
+	}
+	if got := len(f.incidentsOf("DB")); got != 2 {
+		t.Errorf("incidents on DB = %d, want 2 (the person's and statusbridge's own)", got)
+	}
+}

@@ -51,7 +51,8 @@ type Incident struct {
 	Visible int
 	// ComponentIDs lists the components it is linked to (with include=components).
 	ComponentIDs []int
-	// Meta is the incident's metadata (HEAD only; nil elsewhere).
+	// Meta is the incident's metadata: non-nil (maybe empty) where Cachet
+	// keeps metadata (2026-07 on), nil where it does not.
 	Meta map[string]any
 }
 
@@ -237,11 +238,15 @@ func decodeIncident(r resource) (Incident, error) {
 		return Incident{}, err
 	}
 	in := Incident{ID: id, Name: a.Name, Message: a.Message, Status: a.Status.get(), Visible: a.Visible}
-	// An empty meta set serialises as [], an object otherwise.
-	if len(a.Meta) > 0 && a.Meta[0] == '{' {
+	// An empty meta set serialises as [], an object otherwise. Either way
+	// Meta is non-nil, which tells "no metadata" from "Cachet keeps none".
+	switch {
+	case len(a.Meta) > 0 && a.Meta[0] == '{':
 		if err := json.Unmarshal(a.Meta, &in.Meta); err != nil {
 			return Incident{}, fmt.Errorf("incident %s meta: %w", r.ID, err)
 		}
+	case len(a.Meta) > 0 && a.Meta[0] == '[':
+		in.Meta = map[string]any{}
 	}
 	if rel, ok := r.Relationships["components"]; ok {
 		if in.ComponentIDs, err = rel.ids(); err != nil {
