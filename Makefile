@@ -18,7 +18,7 @@ run: ## build and start the demo: daemon + in-process Cachet emulator on :5000
 build: ## static binary in bin/, built as the container image builds it
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/statusbridge ./cmd/statusbridge
 
-test: fmt-check vet lint validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
+test: fmt-check tidy-check vet lint validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
 	$(GO) test -count=1 -run '^TestModel$$' ./internal/bridge -rapid.checks=$(MODEL_CHECKS)
 	$(MAKE) --no-print-directory fuzz
