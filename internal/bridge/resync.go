@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // Resync re-reads Cachet and converges everything that differs from the
 // desired state: a status edited in the dashboard, a managed component
 // deleted, an incident resolved or deleted by a person. Drift is logged.
+// It also forgets alerts resolved more than a day ago.
 func (b *Bridge) Resync(ctx context.Context) error {
 	snap, err := b.cachet.Snapshot(ctx)
 	if err != nil {
@@ -85,7 +87,27 @@ func (b *Bridge) Resync(ctx context.Context) error {
 			s.stale = append(s.stale, in.ID)
 		}
 	}
+	b.prune()
 	keys := slices.Sorted(maps.Keys(b.targets))
 	b.mu.Unlock()
 	return b.converge(ctx, keys)
+}
+
+// keepResolved is how long a resolved alert is remembered, so that a late
+// firing of the same episode is still recognised as late. Alertmanager
+// retries a notification for minutes, not days.
+const keepResolved = 24 * time.Hour
+
+// prune forgets resolved alerts older than keepResolved, so that alerts
+// whose labels change (and so their fingerprints) cannot grow the state
+// without bound. b.mu must be held.
+func (b *Bridge) prune() {
+	cutoff := b.now().Add(-keepResolved)
+	for _, t := range b.targets {
+		for fp, a := range t.alerts {
+			if !a.firing && a.seen.Before(cutoff) {
+				delete(t.alerts, fp)
+			}
+		}
+	}
 }

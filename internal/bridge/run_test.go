@@ -198,3 +198,35 @@ func TestPersonResolvedIncidentIsRespected(t *testing.T) {
 		}
 	})
 }
+
+// TestResyncForgetsOldResolvedAlerts: a resolved alert is remembered for a
+// day, long enough to recognise a late firing, then forgotten.
+func TestResyncForgetsOldResolvedAlerts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, _, br := inProcess(t, bridge.Options{Logger: slog.New(slog.DiscardHandler)})
+		apply := func(e alertmanager.Event) bridge.Result {
+			t.Helper()
+			res, err := br.Apply(t.Context(), []alertmanager.Event{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		apply(fire("w1:9100", "Web"))
+		apply(resolve("w1:9100", "Web"))
+		time.Sleep(23 * time.Hour)
+		if err := br.Resync(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if res := apply(fire("w1:9100", "Web")); res.Stale != 1 {
+			t.Errorf("late firing 23 h after the resolve: %+v, want stale", res)
+		}
+		time.Sleep(2 * time.Hour)
+		if err := br.Resync(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if res := apply(fire("w1:9100", "Web")); res.Applied != 1 {
+			t.Errorf("firing 25 h after the resolve: %+v, want applied (the resolve is forgotten)", res)
+		}
+	})
+}
