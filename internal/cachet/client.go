@@ -96,7 +96,11 @@ func New(o Options) (*Client, error) {
 		if timeout <= 0 {
 			timeout = 10 * time.Second
 		}
-		c.hc = &http.Client{Timeout: timeout}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// The default keeps 2 idle connections per host: parallel writers
+		// in a storm would open and close connections all the time.
+		t.MaxIdleConnsPerHost = 32
+		c.hc = &http.Client{Timeout: timeout, Transport: t}
 	}
 	return c, nil
 }
