@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -512,5 +514,39 @@ func TestAlertmanagerSync(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), "am-secret") {
 		t.Errorf("logs leak the Alertmanager password")
+	}
+}
+
+// TestStalledClientIsCutOff: a client that stops half-way through its
+// headers is disconnected after the read-header timeout, so idle or
+// hostile connections cannot pile up.
+func TestStalledClientIsCutOff(t *testing.T) {
+	emu := cachettest.NewServer(cachettest.Options{})
+	t.Cleanup(emu.Close)
+	dir := t.TempDir()
+	env := map[string]string{
+		"STATUSBRIDGE_CONFIG":  writeFile(t, dir, "config.json", testConfigJSON),
+		"STATUSBRIDGE_TARGETS": writeFile(t, dir, "prometheus.yml", testTargetsYAML),
+		"CACHET_API_URL":       emu.APIURL(),
+		"CACHET_API_TOKEN":     cachettest.DefaultToken,
+	}
+	p := start(t, []string{"serve", "--listen", "127.0.0.1:0"}, env)
+	addr := p.addr(t, `listening on (\S+)`)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("POST /webhook HTTP/1.1\r\nHost: statusbridge\r\nContent-Type: appl")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = io.ReadAll(conn)
+	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open after 30 s of stalled headers")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("stalled connection closed after %v, want within the 5 s read-header timeout", d.Round(time.Second))
 	}
 }
