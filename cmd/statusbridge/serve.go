@@ -78,6 +78,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	env := f.register(fs)
 	if demo {
 		fs.StringVar(&f.demoCachetListen, "demo.cachet-listen", "127.0.0.1:5001", "where the demo's Cachet emulator serves its API")
+		// The demo accepts admin:admin: keep it off the network.
+		fs.Lookup("listen").DefValue, f.listen = "127.0.0.1:5000", "127.0.0.1:5000"
 		// The demo runs from a fresh clone: use the shipped examples.
 		fs.Lookup("config").DefValue, f.configPath = "config.json.example", "config.json.example"
 		fs.Lookup("targets").DefValue, f.targetsPath = "prometheus.yml.example", "prometheus.yml.example"
