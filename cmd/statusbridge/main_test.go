@@ -127,14 +127,23 @@ const testTargetsYAML = `prometheus_targets:
         status_page_alert: "true"
 `
 
-// TestServeEndToEnd runs `statusbridge serve` against a Cachet emulator,
-// configured through the environment as a container would be.
-func TestServeEndToEnd(t *testing.T) {
+// servicesCachet starts an emulator holding a public "Services" group with
+// these visible components, as setup leaves it for testConfigJSON.
+func servicesCachet(t *testing.T, components ...string) *cachettest.Server {
+	t.Helper()
 	emu := cachettest.NewServer(cachettest.Options{})
 	t.Cleanup(emu.Close)
 	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
-	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
-	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
+	for _, c := range components {
+		emu.AddComponent(cachettest.Component{Name: c, Status: 1, Enabled: true, GroupID: gid})
+	}
+	return emu
+}
+
+// TestServeEndToEnd runs `statusbridge serve` against a Cachet emulator,
+// configured through the environment as a container would be.
+func TestServeEndToEnd(t *testing.T) {
+	emu := servicesCachet(t, "Backend", "API Services")
 	emu.AddComponent(cachettest.Component{Name: "127.0.0.1:19100 | Backend, API Services", Status: 1, Description: status.Description(true, nil)})
 	emu.AddComponent(cachettest.Component{Name: "127.0.0.1:19101 | Backend", Status: 1, Description: status.Description(false, nil)})
 
@@ -357,12 +366,7 @@ func scrape(t *testing.T, base string) string {
 // TestMetricsAndReload checks /metrics through a Cachet failure, and SIGHUP
 // reloads that keep the last good configuration.
 func TestMetricsAndReload(t *testing.T) {
-	emu := cachettest.NewServer(cachettest.Options{})
-	t.Cleanup(emu.Close)
-	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
-	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
-	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
-	emu.AddComponent(cachettest.Component{Name: "Search", Status: 1, Enabled: true, GroupID: gid})
+	emu := servicesCachet(t, "Backend", "API Services", "Search")
 	dir := t.TempDir()
 	configPath := writeFile(t, dir, "config.json", testConfigJSON)
 	env := map[string]string{
@@ -472,11 +476,7 @@ func TestAlertmanagerSync(t *testing.T) {
 		_, _ = w.Write(body)
 	}))
 	t.Cleanup(am.Close)
-	emu := cachettest.NewServer(cachettest.Options{})
-	t.Cleanup(emu.Close)
-	gid := emu.AddGroup(cachettest.Group{Name: "Services", Visible: 1})
-	emu.AddComponent(cachettest.Component{Name: "Backend", Status: 1, Enabled: true, GroupID: gid})
-	emu.AddComponent(cachettest.Component{Name: "API Services", Status: 1, Enabled: true, GroupID: gid})
+	emu := servicesCachet(t, "Backend", "API Services")
 	dir := t.TempDir()
 	env := map[string]string{
 		"STATUSBRIDGE_CONFIG":        writeFile(t, dir, "config.json", testConfigJSON),
