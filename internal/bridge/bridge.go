@@ -20,6 +20,8 @@ import (
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
 	"statusbridge/internal/status"
+
+	"github.com/prometheus/alertmanager/template"
 )
 
 // Cachet is the part of the Cachet API the bridge drives.
@@ -86,7 +88,10 @@ type Bridge struct {
 	dirty    map[string]bool
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
-	kick     chan struct{}
+	// keepAlerts: the incident texts are templates that may read .Alerts,
+	// so firing alerts keep their labels and annotations.
+	keepAlerts bool
+	kick       chan struct{}
 }
 
 // New returns a Bridge for o. It does no I/O.
@@ -128,6 +133,7 @@ func New(o Options) *Bridge {
 			b.services[c] = &service{name: c, group: g.Name}
 		}
 	}
+	b.keepAlerts = templated(o.Config)
 	for _, t := range o.Targets {
 		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
 	}
@@ -157,7 +163,7 @@ func (b *Bridge) addTarget(key, instance string, components []string, critical b
 // configuration are looked up in Cachet.
 func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []config.Target) error {
 	b.mu.Lock()
-	b.cfg = cfg
+	b.cfg, b.keepAlerts = cfg, templated(cfg)
 	missing := false
 	for _, g := range cfg.Groups {
 		for _, c := range g.Components {
@@ -356,7 +362,7 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		key := targetKey(ev)
 		t := b.addTarget(key, ev.Instance, splitRaw(ev), ev.Critical)
 		touched[key] = true
-		switch t.apply(ev, b.now()) {
+		switch t.apply(b.trim(ev), b.now()) {
 		case applied:
 			res.Applied++
 		case duplicate:
@@ -373,6 +379,27 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		keys = append(keys, k)
 	}
 	return res, b.converge(ctx, keys)
+}
+
+// templated reports whether any incident text is a Go template, which may
+// read the alerts' labels and annotations.
+func templated(cfg *config.Config) bool {
+	for _, text := range []string{cfg.NewIncidentName, cfg.NewIncidentMessage, cfg.ResolvedIncidentMessage, cfg.RecurringAlertUpdateMessage} {
+		if strings.Contains(text, "{{") {
+			return true
+		}
+	}
+	return false
+}
+
+// trim drops what the incident texts will never read: the labels and
+// annotations of a resolved alert, or of any alert when no text is a
+// template. At 10,000 targets they are most of the state's memory.
+func (b *Bridge) trim(ev alertmanager.Event) alertmanager.Event {
+	if !ev.Firing || !b.keepAlerts {
+		ev.Alert = template.Alert{}
+	}
+	return ev
 }
 
 func unique(ss []string) []string {

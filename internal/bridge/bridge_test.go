@@ -500,3 +500,17 @@ func TestPersonsIncidentIsNotAdopted(t *testing.T) {
 		t.Errorf("incidents on DB = %d, want 2 (the person's and statusbridge's own)", got)
 	}
 }
+
+// TestIncidentTextTemplates: a Go-template incident text sees the firing
+// alerts' labels (kept only when a text is a template).
+func TestIncidentTextTemplates(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{})
+	f.cfg.NewIncidentName = `{{ .Component }}: {{ len .Alerts }} alert(s) on {{ (index .Alerts 0).Labels.instance }}`
+	f.restart()
+	f.apply(fire("d1:5432", "DB"))
+	ins := f.incidentsOf("DB")
+	if len(ins) != 1 || ins[0].Name != "DB: 1 alert(s) on d1:5432" {
+		t.Errorf("incidents = %+v, want one named from the template", ins)
+	}
+}
