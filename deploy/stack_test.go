@@ -270,7 +270,7 @@ func TestComposeRefusesMissingSecrets(t *testing.T) {
 func TestComposeNoDefaultSecrets(t *testing.T) {
 	notSecret := map[string]bool{
 		"HTTP_PORT": true, "HTTPS_PORT": true, "APP_NAME": true, "CACHET_API_RATE_LIMIT": true,
-		"STATUSBRIDGE_VERSION": true, "STATUSBRIDGE_LOG_LEVEL": true,
+		"STATUSBRIDGE_VERSION": true, "STATUSBRIDGE_LOG_LEVEL": true, "ALERTMANAGER_URL": true, "ALERTMANAGER_SILENCED": true,
 	}
 	re := regexp.MustCompile(`\$\{([A-Z0-9_]+)(:?[-?])`)
 	for _, file := range []string{base, production} {
