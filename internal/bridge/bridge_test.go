@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -513,4 +514,31 @@ func TestIncidentTextTemplates(t *testing.T) {
 	if len(ins) != 1 || ins[0].Name != "DB: 1 alert(s) on d1:5432" {
 		t.Errorf("incidents = %+v, want one named from the template", ins)
 	}
+}
+
+// TestReconfigure: a reloaded configuration adds components and targets,
+// and a changed critical flag reaches Cachet at the next resync.
+func TestReconfigure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{})
+	cfg := testConfig
+	cfg.Groups = append(slices.Clone(cfg.Groups), config.Group{Name: "Extra", Components: []string{"Search"}})
+	gid := f.emu.AddGroup(cachettest.Group{Name: "Extra", Visible: 1})
+	f.emu.AddComponent(cachettest.Component{Name: "Search", Status: 1, Enabled: true, GroupID: gid})
+	targets := slices.Clone(testTargets)
+	targets[5].Critical = true // d2 becomes critical
+	targets = append(targets, target("s1:9200", "Search", false))
+	if err := f.br.Reconfigure(t.Context(), &cfg, targets); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(fire("s1:9200", "Search"))
+	f.wantPage("Search", status.MajorOutage, 1)
+	if err := f.br.Resync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.component("d2:5432 | DB").Description; got != "critical: yes\nno alerts" {
+		t.Errorf("d2 description after reload and resync = %q, want critical", got)
+	}
+	f.apply(fire("d2:5432", "DB"))
+	f.wantPage("DB", status.MajorOutage, 1) // one of two, but now critical
 }

@@ -65,6 +65,9 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 	var alerts template.Alerts
 	for _, t := range b.feeds[name] {
 		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical, Maintenance: t.maintenance})
+		if !b.keepAlerts {
+			continue // no text reads them
+		}
 		for _, a := range t.alerts {
 			if a.counts() && a.alert.Labels != nil {
 				alerts = append(alerts, a.alert)
