@@ -24,8 +24,14 @@ type benchCachet struct {
 }
 
 func (c *benchCachet) Snapshot(context.Context) (cachet.Snapshot, error) { return c.snap, nil }
-func (c *benchCachet) ListComponents(context.Context) ([]cachet.Component, error) {
-	return c.snap.Components, nil
+func (c *benchCachet) ComponentsNamed(_ context.Context, name string) ([]cachet.Component, error) {
+	var out []cachet.Component
+	for _, x := range c.snap.Components {
+		if x.Name == name {
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 func (c *benchCachet) ListOpenIncidents(context.Context) ([]cachet.Incident, error) { return nil, nil }
 func (c *benchCachet) Incident(_ context.Context, id int) (cachet.Incident, error) {

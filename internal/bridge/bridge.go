@@ -27,7 +27,7 @@ import (
 // Cachet is the part of the Cachet API the bridge drives.
 type Cachet interface {
 	Snapshot(ctx context.Context) (cachet.Snapshot, error)
-	ListComponents(ctx context.Context) ([]cachet.Component, error)
+	ComponentsNamed(ctx context.Context, name string) ([]cachet.Component, error)
 	ListOpenIncidents(ctx context.Context) ([]cachet.Incident, error)
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
 	CreateComponent(ctx context.Context, f cachet.ComponentFields) (cachet.Component, error)

@@ -542,3 +542,33 @@ func TestReconfigure(t *testing.T) {
 	f.apply(fire("d2:5432", "DB"))
 	f.wantPage("DB", status.MajorOutage, 1) // one of two, but now critical
 }
+
+// TestLostComponentCreateIsNotRepeated: a new target's hidden component
+// whose create answer was lost is found by name, not created twice.
+func TestLostComponentCreateIsNotRepeated(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOpts{})
+	var n atomic.Int32
+	f.emu.Inject(func(r *http.Request) *cachettest.Fault {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/components") && n.Add(1) == 1 {
+			return &cachettest.Fault{LoseResponse: true}
+		}
+		return nil
+	})
+	if _, err := f.br.Apply(t.Context(), []alertmanager.Event{fire("w9:9100", "Web")}); err == nil {
+		t.Fatal("Apply with a lost create answer succeeded, want an error")
+	}
+	f.apply(fire("w9:9100", "Web"))
+	named := 0
+	for _, c := range f.emu.Components() {
+		if c.Name == "w9:9100 | Web" {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Errorf("components named w9:9100 | Web = %d, want 1", named)
+	}
+	if got := f.component("w9:9100 | Web").Status; got != 4 {
+		t.Errorf("w9 = %d, want 4", got)
+	}
+}

@@ -208,17 +208,14 @@ func (b *Bridge) writeTarget(ctx context.Context, key string) error {
 	return nil
 }
 
+// findComponent looks one component up by name, lowest id first, without
+// re-reading every component.
 func (b *Bridge) findComponent(ctx context.Context, name string) (*cachet.Component, error) {
-	comps, err := b.cachet.ListComponents(ctx)
-	if err != nil {
+	comps, err := b.cachet.ComponentsNamed(ctx, name)
+	if err != nil || len(comps) == 0 {
 		return nil, err
 	}
-	for _, c := range comps {
-		if c.Name == name {
-			return &c, nil
-		}
-	}
-	return nil, nil
+	return &comps[0], nil
 }
 
 func (b *Bridge) logChange(component string, from, to status.Status) {
