@@ -140,6 +140,19 @@ func servicesCachet(t *testing.T, components ...string) *cachettest.Server {
 	return emu
 }
 
+// serveEnv is the environment of a serve against emu with the test
+// configuration written to files.
+func serveEnv(t *testing.T, emu *cachettest.Server) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	return map[string]string{
+		"STATUSBRIDGE_CONFIG":  writeFile(t, dir, "config.json", testConfigJSON),
+		"STATUSBRIDGE_TARGETS": writeFile(t, dir, "prometheus.yml", testTargetsYAML),
+		"CACHET_API_URL":       emu.APIURL(),
+		"CACHET_API_TOKEN":     cachettest.DefaultToken,
+	}
+}
+
 // TestServeEndToEnd runs `statusbridge serve` against a Cachet emulator,
 // configured through the environment as a container would be.
 func TestServeEndToEnd(t *testing.T) {
@@ -367,14 +380,8 @@ func scrape(t *testing.T, base string) string {
 // reloads that keep the last good configuration.
 func TestMetricsAndReload(t *testing.T) {
 	emu := servicesCachet(t, "Backend", "API Services", "Search")
-	dir := t.TempDir()
-	configPath := writeFile(t, dir, "config.json", testConfigJSON)
-	env := map[string]string{
-		"STATUSBRIDGE_CONFIG":  configPath,
-		"STATUSBRIDGE_TARGETS": writeFile(t, dir, "prometheus.yml", testTargetsYAML),
-		"CACHET_API_URL":       emu.APIURL(),
-		"CACHET_API_TOKEN":     cachettest.DefaultToken,
-	}
+	env := serveEnv(t, emu)
+	configPath := env["STATUSBRIDGE_CONFIG"]
 	p := start(t, []string{"serve", "--listen", "127.0.0.1:0"}, env)
 	base := "http://" + p.addr(t, `listening on (\S+)`)
 	waitReady(t, base)
@@ -477,17 +484,11 @@ func TestAlertmanagerSync(t *testing.T) {
 	}))
 	t.Cleanup(am.Close)
 	emu := servicesCachet(t, "Backend", "API Services")
-	dir := t.TempDir()
-	env := map[string]string{
-		"STATUSBRIDGE_CONFIG":        writeFile(t, dir, "config.json", testConfigJSON),
-		"STATUSBRIDGE_TARGETS":       writeFile(t, dir, "prometheus.yml", testTargetsYAML),
-		"CACHET_API_URL":             emu.APIURL(),
-		"CACHET_API_TOKEN":           cachettest.DefaultToken,
-		"ALERTMANAGER_URL":           am.URL,
-		"ALERTMANAGER_USERNAME":      "sb",
-		"ALERTMANAGER_PASSWORD_FILE": writeFile(t, dir, "am-password", "am-secret\n"),
-		"ALERTMANAGER_SILENCED":      "maintenance",
-	}
+	env := serveEnv(t, emu)
+	env["ALERTMANAGER_URL"] = am.URL
+	env["ALERTMANAGER_USERNAME"] = "sb"
+	env["ALERTMANAGER_PASSWORD_FILE"] = writeFile(t, t.TempDir(), "am-password", "am-secret\n")
+	env["ALERTMANAGER_SILENCED"] = "maintenance"
 	p := start(t, []string{"serve", "--listen", "127.0.0.1:0", "--alertmanager-interval", "20ms"}, env)
 	waitReady(t, "http://"+p.addr(t, `listening on (\S+)`))
 	want := map[string]int{
@@ -521,16 +522,7 @@ func TestAlertmanagerSync(t *testing.T) {
 // headers is disconnected after the read-header timeout, so idle or
 // hostile connections cannot pile up.
 func TestStalledClientIsCutOff(t *testing.T) {
-	emu := cachettest.NewServer(cachettest.Options{})
-	t.Cleanup(emu.Close)
-	dir := t.TempDir()
-	env := map[string]string{
-		"STATUSBRIDGE_CONFIG":  writeFile(t, dir, "config.json", testConfigJSON),
-		"STATUSBRIDGE_TARGETS": writeFile(t, dir, "prometheus.yml", testTargetsYAML),
-		"CACHET_API_URL":       emu.APIURL(),
-		"CACHET_API_TOKEN":     cachettest.DefaultToken,
-	}
-	p := start(t, []string{"serve", "--listen", "127.0.0.1:0"}, env)
+	p := start(t, []string{"serve", "--listen", "127.0.0.1:0"}, serveEnv(t, servicesCachet(t)))
 	addr := p.addr(t, `listening on (\S+)`)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
