@@ -47,12 +47,9 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	if resolving && !recovered {
 		// The outage ended and its resolve began but did not finish; it is
 		// finished first, and a new outage gets a new incident.
-		if err := b.resolve(ctx, s, incident); err != nil {
+		if err := b.closeIncident(ctx, s, incident); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
-		b.mu.Lock()
-		s.incident, s.announced = 0, 0
-		b.mu.Unlock()
 		incident = 0
 	}
 
@@ -82,13 +79,9 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 			errs = append(errs, err)
 		}
 	case incident != 0 && recovered:
-		if err := b.resolve(ctx, s, incident); err != nil {
+		if err := b.closeIncident(ctx, s, incident); err != nil {
 			errs = append(errs, err)
-			break
 		}
-		b.mu.Lock()
-		s.incident, s.announced = 0, 0
-		b.mu.Unlock()
 	case incident != 0 && v.want != announced && cfg.RecurringAlertUpdateMessage != "":
 		msg := b.text(cfg.RecurringAlertUpdateMessage, v)
 		if err := b.cachet.AddUpdate(ctx, incident, cachet.IncidentIdentified, msg); err != nil {
@@ -105,6 +98,17 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 		b.mu.Unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// closeIncident resolves the component's open incident and forgets it.
+func (b *Bridge) closeIncident(ctx context.Context, s *service, id int) error {
+	if err := b.resolve(ctx, s, id); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	s.incident, s.announced = 0, 0
+	b.mu.Unlock()
+	return nil
 }
 
 func (b *Bridge) open(ctx context.Context, cfg *config.Config, v serviceView) error {
