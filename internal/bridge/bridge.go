@@ -28,6 +28,8 @@ import (
 type Cachet interface {
 	Snapshot(ctx context.Context) (cachet.Snapshot, error)
 	ComponentsNamed(ctx context.Context, name string) ([]cachet.Component, error)
+	Component(ctx context.Context, id int) (cachet.Component, error)
+	DeleteComponent(ctx context.Context, id int) error
 	ListOpenIncidents(ctx context.Context) ([]cachet.Incident, error)
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
 	CreateComponent(ctx context.Context, f cachet.ComponentFields) (cachet.Component, error)
@@ -56,6 +58,9 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// DiscoveredTTL is how long a discovered target is remembered after
+	// its last firing alert; default 24h.
+	DiscoveredTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -78,13 +83,14 @@ type Bridge struct {
 	retryMin time.Duration
 	retryMax time.Duration
 	resync   time.Duration
+	ttl      time.Duration
 	now      func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
 	services map[string]*service
 	feeds    map[string][]*target // visible component → the targets feeding it
-	locks    map[string]chan struct{}
+	locks    map[string]*keyLock
 	dirty    map[string]bool
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
@@ -105,11 +111,12 @@ func New(o Options) *Bridge {
 		retryMin: o.RetryMin,
 		retryMax: o.RetryMax,
 		resync:   o.Resync,
+		ttl:      o.DiscoveredTTL,
 		now:      o.Now,
 		targets:  map[string]*target{},
 		services: map[string]*service{},
 		feeds:    map[string][]*target{},
-		locks:    map[string]chan struct{}{},
+		locks:    map[string]*keyLock{},
 		dirty:    map[string]bool{},
 		kick:     make(chan struct{}, 1),
 	}
@@ -128,6 +135,9 @@ func New(o Options) *Bridge {
 	if b.retryMax <= 0 {
 		b.retryMax = time.Minute
 	}
+	if b.ttl <= 0 {
+		b.ttl = 24 * time.Hour
+	}
 	for _, g := range o.Config.Groups {
 		for _, c := range g.Components {
 			b.services[c] = &service{name: c, group: g.Name}
@@ -135,7 +145,7 @@ func New(o Options) *Bridge {
 	}
 	b.keepAlerts = templated(o.Config)
 	for _, t := range o.Targets {
-		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical).configured = true
 	}
 	return b
 }
@@ -145,7 +155,7 @@ func (b *Bridge) addTarget(key, instance string, components []string, critical b
 		return t
 	}
 	components = unique(components)
-	t := &target{key: key, instance: instance, components: components, critical: critical, alerts: map[string]*alertState{}}
+	t := &target{key: key, instance: instance, components: components, critical: critical, alerts: map[string]*alertState{}, active: b.now()}
 	b.targets[key] = t
 	for _, c := range components {
 		b.feeds[c] = append(b.feeds[c], t)
@@ -175,12 +185,14 @@ func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []
 			missing = true
 		}
 	}
+	// A target that left prometheus.yml is discovered from now on: it
+	// counts while it fires and is forgotten after the TTL.
+	for _, t := range b.targets {
+		t.configured = false
+	}
 	for _, t := range targets {
-		if old, ok := b.targets[t.InvisibleName()]; ok {
-			old.critical = t.Critical
-			continue
-		}
-		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		nt := b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		nt.critical, nt.configured = t.Critical, true
 	}
 	loaded := b.loaded
 	b.mu.Unlock()
@@ -229,7 +241,7 @@ func (b *Bridge) Load(ctx context.Context) error {
 			byID[c.ID] = s
 			continue
 		}
-		instance, raw, ok := status.ParseInvisibleName(c.Name)
+		instance, raw, ok := status.ParseInvisibleNameAmong(c.Name, func(comp string) bool { return b.services[comp] != nil })
 		if !ok {
 			continue
 		}
@@ -243,7 +255,10 @@ func (b *Bridge) Load(ctx context.Context) error {
 			continue
 		}
 		t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
-		if c.Status == status.MajorOutage {
+		t.foreign = c.Enabled || c.GroupID != 0
+		// A notification that arrived before this load is newer than what
+		// Cachet holds.
+		if c.Status == status.MajorOutage && len(t.alerts) == 0 {
 			if len(names) == 0 {
 				t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
 			}
@@ -273,7 +288,19 @@ func (b *Bridge) Load(ctx context.Context) error {
 			s.reported = true
 		}
 	}
+	for _, t := range b.targets {
+		// A list can skip rows while Cachet writes: a configured target
+		// that setup created is looked up by name before it is created.
+		t.ambiguous = t.ambiguous || (t.id == 0 && t.configured)
+	}
 	b.loaded = true
+	if len(b.dirty) > 0 {
+		// Notifications kept from before the load are written now.
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
@@ -353,16 +380,12 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 	var res Result
 	touched := map[string]bool{}
 	b.mu.Lock()
-	if !b.loaded {
-		b.mu.Unlock()
-		// Without Cachet's ids nothing can be written; Alertmanager retries.
-		return res, ErrNotLoaded
-	}
+	now := b.now()
 	for _, ev := range events {
 		key := targetKey(ev)
 		t := b.addTarget(key, ev.Instance, splitRaw(ev), ev.Critical)
 		touched[key] = true
-		switch t.apply(b.trim(ev), b.now()) {
+		switch t.record(b.trim(ev), now) {
 		case applied:
 			res.Applied++
 		case duplicate:
@@ -373,11 +396,19 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 				"fingerprint", ev.Fingerprint, "alertname", ev.AlertName, "instance", ev.Instance, "firing", ev.Firing)
 		}
 	}
-	b.mu.Unlock()
 	keys := make([]string, 0, len(touched))
 	for k := range touched {
 		keys = append(keys, k)
 	}
+	if !b.loaded {
+		// Without Cachet's ids nothing can be written yet. The events are
+		// kept, and written once Load has read Cachet; the 503 this
+		// returns makes Alertmanager send them again all the same.
+		b.pendLocked(keys)
+		b.mu.Unlock()
+		return res, ErrNotLoaded
+	}
+	b.mu.Unlock()
 	return res, b.converge(ctx, keys)
 }
 

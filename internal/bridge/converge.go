@@ -10,21 +10,37 @@ import (
 
 // lock takes the lock that serialises writes to one Cachet object. It is
 // a channel rather than a sync.Mutex so that a webhook whose deadline passes
-// stops waiting for it.
+// stops waiting for it. An entry lives only while someone holds or waits
+// for it, so forgotten targets leave nothing behind.
 func (b *Bridge) lock(ctx context.Context, key string) (unlock func(), err error) {
 	b.mu.Lock()
 	l, ok := b.locks[key]
 	if !ok {
-		l = make(chan struct{}, 1)
+		l = &keyLock{ch: make(chan struct{}, 1)}
 		b.locks[key] = l
 	}
+	l.users++
 	b.mu.Unlock()
+	release := func() {
+		b.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(b.locks, key)
+		}
+		b.mu.Unlock()
+	}
 	select {
-	case l <- struct{}{}:
-		return func() { <-l }, nil
+	case l.ch <- struct{}{}:
+		return func() { <-l.ch; release() }, nil
 	case <-ctx.Done():
+		release()
 		return nil, fmt.Errorf("wait for earlier writes to %q: %w", key, ctx.Err())
 	}
+}
+
+// keyLock is one object's write lock and how many hold or wait for it.
+type keyLock struct {
+	ch    chan struct{}
+	users int
 }
 
 const servicePrefix = "service:"
@@ -83,6 +99,23 @@ func (b *Bridge) markDirty(key string) {
 	b.mu.Lock()
 	b.dirty[key] = true
 	b.mu.Unlock()
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// pendLocked marks targets, and the visible components they feed, for the
+// background loop to converge. b.mu must be held.
+func (b *Bridge) pendLocked(targetKeys []string) {
+	for _, k := range targetKeys {
+		b.dirty[k] = true
+		if t, ok := b.targets[k]; ok {
+			for _, c := range t.components {
+				b.dirty[servicePrefix+c] = true
+			}
+		}
+	}
 	select {
 	case b.kick <- struct{}{}:
 	default:

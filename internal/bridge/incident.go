@@ -83,8 +83,18 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 			errs = append(errs, err)
 		}
 	case incident != 0 && v.want != announced && cfg.RecurringAlertUpdateMessage != "":
-		msg := b.text(cfg.RecurringAlertUpdateMessage, v)
-		if err := b.cachet.AddUpdate(ctx, incident, cachet.IncidentIdentified, msg); err != nil {
+		msg := status.Cut(b.text(cfg.RecurringAlertUpdateMessage, v), status.MaxMessage)
+		err := b.cachet.AddUpdate(ctx, incident, cachet.IncidentIdentified, msg)
+		if errors.Is(err, cachet.ErrNotFound) {
+			// A person deleted it during the outage: as for one they
+			// resolved, no new one until the outage is over.
+			b.log.Warn("incident deleted in Cachet by a person; no new one until the outage ends", "component", s.name, "incident_id", incident)
+			b.mu.Lock()
+			s.incident, s.announced, s.personClosed = 0, 0, true
+			b.mu.Unlock()
+			break
+		}
+		if err != nil {
 			if !cachet.Ambiguous(err) {
 				errs = append(errs, fmt.Errorf("post update to incident %d of %q: %w", incident, s.name, err))
 				break
@@ -114,8 +124,8 @@ func (b *Bridge) closeIncident(ctx context.Context, s *service, id int) error {
 func (b *Bridge) open(ctx context.Context, cfg *config.Config, v serviceView) error {
 	s := v.s
 	in, err := b.cachet.CreateIncident(ctx, cachet.NewIncident{
-		Name:       b.text(cfg.NewIncidentName, v),
-		Message:    b.text(cfg.NewIncidentMessage, v),
+		Name:       status.Cut(b.text(cfg.NewIncidentName, v), status.MaxName),
+		Message:    status.Cut(b.text(cfg.NewIncidentMessage, v), status.MaxMessage),
 		Status:     cachet.IncidentInvestigating,
 		Visible:    true,
 		Components: []cachet.Impact{{ComponentID: s.id, Status: status.Operational}},
@@ -167,8 +177,16 @@ func (b *Bridge) resolve(ctx context.Context, s *service, id int) error {
 		}
 	}
 	if st == resolveNone {
-		msg := b.text(cfg.ResolvedIncidentMessage, serviceView{s: s, want: status.Operational})
-		if err := b.cachet.AddUpdate(ctx, id, cachet.IncidentFixed, msg); err != nil {
+		msg := status.Cut(b.text(cfg.ResolvedIncidentMessage, serviceView{s: s, want: status.Operational}), status.MaxMessage)
+		err := b.cachet.AddUpdate(ctx, id, cachet.IncidentFixed, msg)
+		if errors.Is(err, cachet.ErrNotFound) {
+			b.log.Warn("incident deleted in Cachet before statusbridge resolved it", "component", s.name, "incident_id", id)
+			b.mu.Lock()
+			delete(s.resolving, id)
+			b.mu.Unlock()
+			return nil
+		}
+		if err != nil {
 			if cachet.Ambiguous(err) {
 				setStep(resolveUncertain)
 			}

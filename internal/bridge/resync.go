@@ -2,10 +2,13 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
+
+	"statusbridge/internal/cachet"
 )
 
 // Resync re-reads Cachet and converges everything that differs from the
@@ -22,6 +25,7 @@ func (b *Bridge) Resync(ctx context.Context) error {
 		return fmt.Errorf("resync: %w", err)
 	}
 	byName := snap.ComponentsByName()
+	b.confirmMissing(ctx, byName)
 	openIDs := map[int]bool{}
 	for _, in := range incs {
 		openIDs[in.ID] = true
@@ -91,6 +95,44 @@ func (b *Bridge) Resync(ctx context.Context) error {
 	keys := slices.Sorted(maps.Keys(b.targets))
 	b.mu.Unlock()
 	return b.converge(ctx, keys)
+}
+
+// confirmMissing reads directly each component statusbridge knows by id
+// that the list did not show (spec §10): a list read while Cachet writes
+// can skip rows, so only a 404 counts as deleted. A component that is
+// there, or whose read fails, is put back into byName as read or as last
+// known, so that nothing is recreated on a list's word alone.
+func (b *Bridge) confirmMissing(ctx context.Context, byName map[string]cachet.Component) {
+	type suspect struct {
+		name string
+		last cachet.Component
+	}
+	var suspects []suspect
+	b.mu.Lock()
+	for _, t := range b.targets {
+		if _, ok := byName[t.key]; !ok && t.id != 0 {
+			suspects = append(suspects, suspect{t.key, cachet.Component{ID: t.id, Name: t.key, Status: t.known.status, Description: t.known.description}})
+		}
+	}
+	for _, s := range b.services {
+		if c, ok := byName[s.name]; (!ok || !c.Enabled) && s.id != 0 {
+			suspects = append(suspects, suspect{s.name, cachet.Component{ID: s.id, Name: s.name, Status: s.known, Enabled: true}})
+		}
+	}
+	b.mu.Unlock()
+	for _, sp := range suspects {
+		c, err := b.cachet.Component(ctx, sp.last.ID)
+		switch {
+		case errors.Is(err, cachet.ErrNotFound):
+			continue // really gone
+		case err != nil:
+			b.log.Warn("resync: cannot confirm a component the list did not show; keeping it", "component", sp.name, "component_id", sp.last.ID, "err", err)
+			c = sp.last
+		case c.Name != sp.name:
+			continue // renamed: no longer the object of that name
+		}
+		byName[sp.name] = c
+	}
 }
 
 // keepResolved is how long a resolved alert is remembered, so that a late

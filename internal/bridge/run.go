@@ -20,6 +20,9 @@ func (b *Bridge) Run(ctx context.Context) {
 		defer tk.Stop()
 		resync = tk.C
 	}
+	// Departed discovered targets are looked for a few times per TTL.
+	sweep := time.NewTicker(min(max(b.ttl/4, time.Second), 10*time.Minute))
+	defer sweep.Stop()
 	var timer *time.Timer
 	var retry <-chan time.Time
 	defer func() {
@@ -30,7 +33,9 @@ func (b *Bridge) Run(ctx context.Context) {
 	for {
 		// One timer at a time: new failures while it runs must not push
 		// the retry further away.
-		if retry == nil && b.Pending() > 0 {
+		// Nothing is written before Load: without Cachet's ids a write
+		// would create duplicates. Load kicks the loop when it is done.
+		if retry == nil && b.Pending() > 0 && b.Loaded() {
 			timer = time.NewTimer(delay)
 			retry = timer.C
 		}
@@ -46,6 +51,10 @@ func (b *Bridge) Run(ctx context.Context) {
 				continue
 			}
 			delay = b.retryMin
+		case <-sweep.C:
+			if _, err := b.ForgetDeparted(ctx); err != nil {
+				b.log.Warn("cannot forget every departed discovered target yet; trying again later", "err", err)
+			}
 		case <-resync:
 			if err := b.Resync(ctx); err != nil {
 				b.log.Warn("resync with cachet failed; retrying later", "err", err)

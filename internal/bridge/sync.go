@@ -30,7 +30,7 @@ func (b *Bridge) Sync(ctx context.Context, cur alertmanager.Current, fetchedAt t
 	record := func(ev alertmanager.Event) *target {
 		t := b.addTarget(targetKey(ev), ev.Instance, splitRaw(ev), ev.Critical)
 		listed[ev.Fingerprint] = true
-		switch t.apply(b.trim(ev), now) {
+		switch t.record(b.trim(ev), now) {
 		case applied:
 			res.Applied++
 			touched[t.key] = true

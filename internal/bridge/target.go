@@ -2,7 +2,9 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prometheus/alertmanager/template"
@@ -26,6 +28,42 @@ type target struct {
 	id        int // Cachet id; 0 until created
 	known     compState
 	ambiguous bool // a create's outcome is unknown: look it up first
+
+	// configured: prometheus.yml lists it. Any other target was
+	// discovered in an alert and counts only while an alert fires on it.
+	configured bool
+	// active is when an alert last fired on it, or when it was first
+	// known: a discovered target quiet for the TTL is forgotten.
+	active time.Time
+	// foreign: its Cachet component is enabled or in a group, so it is
+	// not statusbridge's to delete.
+	foreign bool
+}
+
+// member reports whether the target counts toward its visible components
+// (spec §10): a configured target always, a discovered one only while one
+// of its alerts fires, so a departed instance never waters down a service.
+func (t *target) member() bool { return t.configured || t.firing() }
+
+// firing reports whether any alert fires on the target, muted or not.
+func (t *target) firing() bool {
+	for _, a := range t.alerts {
+		if a.firing {
+			return true
+		}
+	}
+	return false
+}
+
+// record applies one event and keeps the target's activity clock: it was
+// active while an alert fired on it, up to the moment the last one ended.
+func (t *target) record(ev alertmanager.Event, now time.Time) outcome {
+	was := t.firing()
+	out := t.apply(ev, now)
+	if was || t.firing() {
+		t.active = now
+	}
+	return out
 }
 
 type alertState struct {
@@ -72,6 +110,11 @@ func (t *target) apply(ev alertmanager.Event, now time.Time) outcome {
 	// A real notification replaces what was restored from Cachet.
 	delete(t.alerts, restoredKey(ev.AlertName))
 	delete(t.alerts, restoredAny)
+	// A description cannot tell "a,b" from "a" and "b" (Cachet before
+	// metadata), so the parts of a name with commas go with it.
+	for p := range strings.SplitSeq(ev.AlertName, ",") {
+		delete(t.alerts, restoredKey(strings.TrimSpace(p)))
+	}
 	if a := t.alerts[ev.Fingerprint]; a != nil {
 		switch c := compareEpisode(ev.StartsAt, ev.Firing, a.startsAt, a.firing); {
 		case c < 0:
@@ -146,7 +189,22 @@ func (b *Bridge) convergeTarget(ctx context.Context, key string) error {
 	return nil
 }
 
+// writeTarget converges one invisible component. A 404 on the id it knows
+// (deleted in the dashboard, pruned by setup) is looked up by name and
+// recreated at once, not left for the next resync.
 func (b *Bridge) writeTarget(ctx context.Context, key string) error {
+	err := b.writeTargetOnce(ctx, key)
+	if !errors.Is(err, errLost) {
+		return err
+	}
+	b.log.Warn("invisible component gone from Cachet; looking it up and recreating it", "component", key, "err", err)
+	return b.writeTargetOnce(ctx, key)
+}
+
+// errLost marks a write that found its object deleted in Cachet.
+var errLost = errors.New("gone from cachet")
+
+func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 	b.mu.Lock()
 	t := b.targets[key]
 	want, id, known, amb := t.desired(), t.id, t.known, t.ambiguous
@@ -196,6 +254,14 @@ func (b *Bridge) writeTarget(ctx context.Context, key string) error {
 		Status:      cachet.Ptr(want.status),
 		Enabled:     cachet.Ptr(false),
 	})
+	if errors.Is(err, cachet.ErrNotFound) {
+		b.mu.Lock()
+		if t.id == id {
+			t.id, t.known, t.ambiguous = 0, compState{}, true
+		}
+		b.mu.Unlock()
+		return fmt.Errorf("update invisible component %q (id %d): %w: %w", key, id, errLost, err)
+	}
 	if err != nil {
 		return fmt.Errorf("update invisible component %q (id %d): %w", key, id, err)
 	}

@@ -299,10 +299,6 @@ func (p *targetParser) group(job string, n *yaml.Node, path string) {
 			File:          p.file,
 			Line:          in.node.Line,
 		}
-		if n := utf8.RuneCountInString(t.InvisibleName()); n > maxName && len(comps) > 0 {
-			p.add(t.Line, in.field, fmt.Sprintf("shorten the target or status_page_component; Cachet accepts at most %d characters", maxName),
-				"the per-target component name %q is %d characters long", t.InvisibleName(), n)
-		}
 		p.targets = append(p.targets, t)
 	}
 }
