@@ -258,9 +258,16 @@ func decodeIncident(r resource) (Incident, error) {
 
 // list walks every page of a collection. Cachet's links carry only ?page=N,
 // dropping filters and per_page, so the next request is rebuilt from q.
+//
+// Every walk is sorted (by id unless q says otherwise): the components and
+// groups indexes have no default order, and on PostgreSQL an unsorted walk
+// skips and repeats rows while anything writes (spec 1.5).
 func list[T any](ctx context.Context, c *Client, route string, q url.Values, dec func(resource) (T, error)) ([]T, error) {
 	var out []T
 	q = cloneValues(q)
+	if !q.Has("sort") {
+		q.Set("sort", "id")
+	}
 	q.Set("per_page", strconv.Itoa(c.perPage))
 	for n := 1; ; n++ {
 		q.Set("page", strconv.Itoa(n))
@@ -332,10 +339,11 @@ func (c *Client) DeleteComponent(ctx context.Context, id int) error {
 	return c.do(ctx, request{method: "DELETE", route: "/components/{id}", path: "/components/" + strconv.Itoa(id)}, nil)
 }
 
-// ListGroups returns every component group the token may see.
-// Cachet API: GET /component-groups
+// ListGroups returns every component group the token may see, by id.
+// Cachet API: GET /component-groups?sort=id
 func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
-	return list(ctx, c, "/component-groups", nil, decodeGroup)
+	q := url.Values{"sort": {"id"}}
+	return list(ctx, c, "/component-groups", q, decodeGroup)
 }
 
 // CreateGroup creates a component group. Cachet API: POST /component-groups
