@@ -608,6 +608,7 @@ func TestUnknownQueryParameters(t *testing.T) {
 		{"base_groups_allow_no_filter", Base, "/component-groups?filter[name]=x", 400},
 		{"base_has_no_meta_filter", Base, "/components?filter[meta][k]=v", 400},
 		{"base_has_no_meta_include", Base, "/components?include=meta", 400},
+		{"base_show_has_no_meta_include", Base, "/components/1?include=group,meta", 400},
 		{"base_incidents_have_no_created_at_sort", Base, "/incidents?sort=created_at", 400},
 		{"head_groups_allow_meta_filter", Head, "/component-groups?filter[meta][k]=v", 200},
 		{"head_groups_reject_name_filter", Head, "/component-groups?filter[name]=x", 400},
