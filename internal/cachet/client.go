@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +52,8 @@ type Client struct {
 	attempts               int
 	minBackoff, maxBackoff time.Duration
 	observe                func(method, route string, code int, d time.Duration)
+	// noMeta is set once Cachet rejected include=meta (BASE).
+	noMeta atomic.Bool
 }
 
 // New checks o and returns a Client.

@@ -120,6 +120,10 @@ type Emulator struct {
 	groups     map[int]*group
 	incidents  map[int]*incident
 	updates    map[int]*update
+	// componentRows and groupRows are the tables' physical row order,
+	// which their indexes return when no sort is asked for.
+	componentRows *heap
+	groupRows     *heap
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -146,14 +150,16 @@ func New(opts Options) *Emulator {
 		opts.Now = time.Now
 	}
 	return &Emulator{
-		opts:       opts,
-		seq:        map[string]int{},
-		components: map[int]*component{},
-		groups:     map[int]*group{},
-		incidents:  map[int]*incident{},
-		updates:    map[int]*update{},
-		stats:      Stats{ByRoute: map[string]int{}},
-		windows:    map[string]*window{},
+		opts:          opts,
+		seq:           map[string]int{},
+		components:    map[int]*component{},
+		groups:        map[int]*group{},
+		incidents:     map[int]*incident{},
+		updates:       map[int]*update{},
+		componentRows: newHeap(1),
+		groupRows:     newHeap(2),
+		stats:         Stats{ByRoute: map[string]int{}},
+		windows:       map[string]*window{},
 	}
 }
 
