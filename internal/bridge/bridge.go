@@ -145,17 +145,17 @@ func New(o Options) *Bridge {
 	}
 	b.keepAlerts = templated(o.Config)
 	for _, t := range o.Targets {
-		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical).configured = true
+		b.addTarget(t.InvisibleName(), t.Instance, t.ComponentsRaw, t.Critical).configured = true
 	}
 	return b
 }
 
-func (b *Bridge) addTarget(key, instance string, components []string, critical bool) *target {
+func (b *Bridge) addTarget(key, instance, raw string, critical bool) *target {
 	if t, ok := b.targets[key]; ok {
 		return t
 	}
-	components = unique(components)
-	t := &target{key: key, instance: instance, components: components, critical: critical, alerts: map[string]*alertState{}, active: b.now()}
+	components := unique(status.SplitComponents(raw))
+	t := &target{key: key, instance: instance, raw: raw, components: components, critical: critical, alerts: map[string]*alertState{}, active: b.now()}
 	b.targets[key] = t
 	for _, c := range components {
 		b.feeds[c] = append(b.feeds[c], t)
@@ -191,7 +191,7 @@ func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []
 		t.configured = false
 	}
 	for _, t := range targets {
-		nt := b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		nt := b.addTarget(t.InvisibleName(), t.Instance, t.ComponentsRaw, t.Critical)
 		nt.critical, nt.configured = t.Critical, true
 	}
 	loaded := b.loaded
@@ -246,20 +246,25 @@ func (b *Bridge) Load(ctx context.Context) error {
 			continue
 		}
 		critical, names := status.ParseDescription(c.Description)
+		complete := true
+		if m, whole, ok := status.DecodeTargetMeta(c.Meta); ok {
+			// The metadata has the exact values the name and description cut.
+			instance, raw, names, complete = m.Instance, m.Components, m.Alerts, whole
+		}
 		t, exists := b.targets[c.Name]
 		if !exists {
-			t = b.addTarget(c.Name, instance, status.SplitComponents(raw), critical)
+			t = b.addTarget(c.Name, instance, raw, critical)
 		}
 		if t.id != 0 {
 			b.log.Warn("two invisible components share a name; using the first", "component", c.Name, "component_id", c.ID)
 			continue
 		}
-		t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
+		t.id, t.known = c.ID, observed(c, b.head)
 		t.foreign = c.Enabled || c.GroupID != 0
 		// A notification that arrived before this load is newer than what
 		// Cachet holds.
 		if c.Status == status.MajorOutage && len(t.alerts) == 0 {
-			if len(names) == 0 {
+			if len(names) == 0 || !complete {
 				t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
 			}
 			for _, n := range names {
@@ -383,7 +388,7 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 	now := b.now()
 	for _, ev := range events {
 		key := targetKey(ev)
-		t := b.addTarget(key, ev.Instance, splitRaw(ev), ev.Critical)
+		t := b.addTarget(key, ev.Instance, ev.ComponentsRaw, ev.Critical)
 		touched[key] = true
 		switch t.record(b.trim(ev), now) {
 		case applied:

@@ -355,3 +355,35 @@ func TestLabelValuesRoundTripARestart(t *testing.T) {
 		})
 	}
 }
+
+// TestMetadataKeepsExactLabels: at HEAD the invisible component's metadata
+// carries what its name and description cut: a 300-character instance with
+// " | " in it, a component list, and alert names with commas. After a
+// restart each alert is still known by its exact name.
+func TestMetadataKeepsExactLabels(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	instance := "https://" + strings.Repeat("ä | ", 80) + "/probe"
+	// Web comes last, past what the shortened name keeps of the list.
+	raw := strings.Repeat("Zone, ", 25) + "API, Web"
+	a := ev(instance, raw, "Disk full, /var", true, t0)
+	b := ev(instance, raw, "Disk full", true, t0)
+	f.apply(a, b)
+	f.wantPage("Web", status.PartialOutage, 0)
+	f.wantPage("API", status.PartialOutage, 0)
+
+	f.restart()
+	f.apply(fire("a1:9100", "API")) // API: a1, b1 and the discovered one; 2 of 3 down
+	f.wantPage("API", status.PartialOutage, 0)
+	b.Firing = false
+	f.apply(b) // "Disk full" resolved; "Disk full, /var" still fires
+	f.wantPage("Web", status.PartialOutage, 0)
+	a.Firing = false
+	f.apply(a)
+	f.wantPage("Web", status.Operational, 0)
+	f.wantPage("API", status.PartialOutage, 0) // a1 alone
+	for _, c := range f.emu.Components() {
+		if strings.HasPrefix(c.Name, "https://") && c.Status != int(status.Operational) {
+			t.Errorf("%q = %d, want Operational", c.Name, c.Status)
+		}
+	}
+}

@@ -43,11 +43,11 @@ func (b *Bridge) Resync(ctx context.Context) error {
 			b.log.Warn("drift: invisible component deleted in Cachet; recreating it", "component", t.key, "component_id", t.id)
 			t.id, t.known = 0, compState{}
 		case ok && t.id == 0:
-			t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
-		case ok && (c.Status != t.known.status || c.Description != t.known.description):
+			t.id, t.known = c.ID, observed(c, b.head)
+		case ok && observed(c, b.head) != t.known:
 			b.log.Warn("drift: invisible component changed in Cachet; restoring it", "component", t.key,
 				"component_id", c.ID, "old_status", t.known.status, "new_status", c.Status)
-			t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
+			t.id, t.known = c.ID, observed(c, b.head)
 		}
 	}
 	for _, s := range b.services {

@@ -28,7 +28,7 @@ func (b *Bridge) Sync(ctx context.Context, cur alertmanager.Current, fetchedAt t
 	}
 	now := b.now()
 	record := func(ev alertmanager.Event) *target {
-		t := b.addTarget(targetKey(ev), ev.Instance, splitRaw(ev), ev.Critical)
+		t := b.addTarget(targetKey(ev), ev.Instance, ev.ComponentsRaw, ev.Critical)
 		listed[ev.Fingerprint] = true
 		switch t.record(b.trim(ev), now) {
 		case applied:

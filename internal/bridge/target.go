@@ -18,6 +18,7 @@ import (
 type target struct {
 	key        string // the invisible component's name
 	instance   string
+	raw        string // status_page_component as written
 	components []string
 	critical   bool
 	alerts     map[string]*alertState
@@ -83,14 +84,13 @@ func (a *alertState) counts() bool { return a.firing && !a.muted }
 type compState struct {
 	status      status.Status
 	description string
+	meta        string // metaKey of statusbridge's metadata; "" without
 }
 
 // targetKey is the target an event is about: its invisible component's name.
 func targetKey(ev alertmanager.Event) string {
 	return status.InvisibleName(ev.Instance, ev.ComponentsRaw)
 }
-
-func splitRaw(ev alertmanager.Event) []string { return status.SplitComponents(ev.ComponentsRaw) }
 
 // outcome is what recording one event did.
 type outcome int
@@ -156,7 +156,9 @@ func (t *target) down() bool {
 	return false
 }
 
-func (t *target) desired() compState {
+// desired is what the target's invisible component should hold. With
+// metadata (head), it also records the exact alert names.
+func (t *target) desired(head bool) (compState, map[string]any) {
 	var names []string
 	for _, a := range t.alerts {
 		if a.counts() {
@@ -170,7 +172,33 @@ func (t *target) desired() compState {
 	case t.maintenance:
 		s = status.UnderMaintenance
 	}
-	return compState{status: s, description: status.Description(t.critical, names)}
+	want := compState{status: s, description: status.Description(t.critical, names)}
+	if !head || len(names) == 0 {
+		// Only a target in an outage is restored from its metadata, so a
+		// healthy one need not be rewritten to record it.
+		return want, nil
+	}
+	meta := status.TargetMeta{Instance: t.instance, Components: t.raw, Alerts: names}.Encode()
+	want.meta = metaKey(meta)
+	return want, meta
+}
+
+// observed is what Cachet holds for an invisible component.
+func observed(c cachet.Component, head bool) compState {
+	cs := compState{status: c.Status, description: c.Description}
+	if head && c.Status == status.MajorOutage {
+		cs.meta = metaKey(c.Meta)
+	}
+	return cs
+}
+
+// metaKey is a comparable form of statusbridge's metadata keys.
+func metaKey(meta map[string]any) string {
+	m, complete, ok := status.DecodeTargetMeta(meta)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%q %q %q %v", m.Instance, m.Components, m.Alerts, complete)
 }
 
 func (b *Bridge) convergeTarget(ctx context.Context, key string) error {
@@ -207,7 +235,8 @@ var errLost = errors.New("gone from cachet")
 func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 	b.mu.Lock()
 	t := b.targets[key]
-	want, id, known, amb := t.desired(), t.id, t.known, t.ambiguous
+	want, meta := t.desired(b.head)
+	id, known, amb, head := t.id, t.known, t.ambiguous, b.head
 	b.mu.Unlock()
 
 	if id == 0 && amb {
@@ -216,7 +245,7 @@ func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 			return fmt.Errorf("look up invisible component %q after a lost create: %w", key, err)
 		}
 		if found != nil {
-			id, known = found.ID, compState{status: found.Status, description: found.Description}
+			id, known = found.ID, observed(*found, head)
 			b.mu.Lock()
 			t.id, t.known, t.ambiguous = id, known, false
 			b.mu.Unlock()
@@ -228,6 +257,7 @@ func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 			Description: cachet.Ptr(want.description),
 			Status:      cachet.Ptr(want.status),
 			Enabled:     cachet.Ptr(false),
+			Meta:        meta,
 		})
 		if err != nil {
 			if cachet.Ambiguous(err) {
@@ -253,6 +283,7 @@ func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 		Description: cachet.Ptr(want.description),
 		Status:      cachet.Ptr(want.status),
 		Enabled:     cachet.Ptr(false),
+		Meta:        meta,
 	})
 	if errors.Is(err, cachet.ErrNotFound) {
 		b.mu.Lock()
