@@ -306,6 +306,11 @@ func list[T any](ctx context.Context, c *Client, route string, q url.Values, dec
 	}
 	q.Set("per_page", strconv.Itoa(c.perPage))
 	for n := 1; ; n++ {
+		if n > c.maxPages {
+			return nil, &LimitError{Method: "GET", URL: c.endpoint(route),
+				Err:  fmt.Errorf("links.next still set after %d pages of %d", c.maxPages, c.perPage),
+				Hint: "check that CACHET_API_URL points at Cachet's API (its pages end), or raise the page limit if Cachet really holds this many objects"}
+		}
 		q.Set("page", strconv.Itoa(n))
 		var p page
 		if err := c.do(ctx, request{method: "GET", route: route, path: route, query: q}, &p); err != nil {
