@@ -452,6 +452,12 @@ func (c *Client) UpdateIncident(ctx context.Context, id int, f IncidentFields) (
 	return one(ctx, c, request{method: "PATCH", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id), body: f}, decodeIncident)
 }
 
+// DeleteIncident deletes an incident and its updates.
+// Cachet API: DELETE /incidents/{id}
+func (c *Client) DeleteIncident(ctx context.Context, id int) error {
+	return c.do(ctx, request{method: "DELETE", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id)}, nil)
+}
+
 // AddUpdate posts an incident update; status 4 (fixed) resolves the
 // incident. Cachet API: POST /incidents/{id}/updates
 func (c *Client) AddUpdate(ctx context.Context, incidentID, incidentStatus int, message string) error {
