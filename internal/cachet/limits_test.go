@@ -148,3 +148,22 @@ func TestPagesAreBounded(t *testing.T) {
 		t.Errorf("server saw %d requests, want 25", got)
 	}
 }
+
+// A create whose 2xx answer is too large got there: the error is
+// permanent, so the create is not repeated, and ambiguous, so the caller
+// looks the object up before trying again.
+func TestTooLargeWriteAnswerIsAmbiguous(t *testing.T) {
+	t.Parallel()
+	c, n, base := hostile(t, cachet.Options{MaxBodyBytes: 1 << 10}, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"data":{"id":"1","type":"components","attributes":{"name":"`+strings.Repeat("x", 4<<10)+`"}}}`)
+	})
+	_, err := c.CreateComponent(t.Context(), cachet.ComponentFields{Name: cachet.Ptr("x")})
+	checkLimitError(t, err, "POST", base+"/api/components")
+	if !cachet.Ambiguous(err) {
+		t.Errorf("Ambiguous(%v) = false, want true: the create was applied", err)
+	}
+	if got := n.Load(); got != 1 {
+		t.Errorf("server saw %d requests, want 1", got)
+	}
+}

@@ -410,7 +410,7 @@ func (c *Client) DeleteGroup(ctx context.Context, id int) error {
 
 // ListOpenIncidents returns every unresolved incident (status 0–3) with its
 // linked components and, where Cachet supports it, its metadata.
-// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta
+// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta&sort=id
 func (c *Client) ListOpenIncidents(ctx context.Context) ([]Incident, error) {
 	q := url.Values{"filter[status]": {"0,1,2,3"}, "sort": {"id"}}
 	return withMeta(c, q, "components", func(q url.Values) ([]Incident, error) {
