@@ -9,7 +9,7 @@ MODEL_CHECKS ?= 2000
 STATICCHECK_VERSION ?= v0.8.2
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load contract
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,14 @@ bench: ## Go benchmarks of the hot paths
 
 bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios a and b (see BENCHMARKS.md)
 	$(GO) run ./cmd/statusbench -scenarios a,b
+
+contract: ## the Cachet client's contract checks: on the emulator (HEAD, BASE) and, with CACHET_API_URL and CACHET_API_TOKEN set, on that live Cachet (objects named sbcontract-*, deleted afterwards)
+	@if [ -z "$$CACHET_API_URL" ] || [ -z "$$CACHET_API_TOKEN" ]; then \
+		echo "contract: CACHET_API_URL and CACHET_API_TOKEN are not both set: the live Cachet is skipped, the emulator runs"; \
+	else \
+		echo "contract: live Cachet at $$CACHET_API_URL (writes and deletes sbcontract-* objects)"; \
+	fi
+	$(GO) test -v -count=1 -run '^TestContract$$' ./internal/cachet/contract/ -contract.live
 
 e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
 	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...

@@ -37,6 +37,13 @@ type Options struct {
 	// MinBackoff and MaxBackoff bound the wait between attempts when Cachet
 	// gives no Retry-After; defaults 100 ms and 2 s.
 	MinBackoff, MaxBackoff time.Duration
+	// MaxBodyBytes caps the size of one answer body; default 8 MiB. A
+	// larger answer is a *LimitError, never retried.
+	MaxBodyBytes int64
+	// MaxPages caps the pages one list walks; default 1000 (50,000
+	// objects at the default PerPage). A list that goes on is a
+	// *LimitError, never retried.
+	MaxPages int
 	// Observe, if set, is called after every attempt with the route template
 	// (never the raw path), the HTTP status (0 for a transport error) and
 	// the attempt's duration. It feeds metrics.
@@ -50,6 +57,8 @@ type Client struct {
 	hc                     *http.Client
 	perPage                int
 	attempts               int
+	maxBody                int64
+	maxPages               int
 	minBackoff, maxBackoff time.Duration
 	observe                func(method, route string, code int, d time.Duration)
 	// noMeta is set once Cachet rejected include=meta (BASE).
@@ -78,6 +87,8 @@ func New(o Options) (*Client, error) {
 		hc:         o.HTTPClient,
 		perPage:    min(max(o.PerPage, 1), 100),
 		attempts:   max(o.Attempts, 1),
+		maxBody:    o.MaxBodyBytes,
+		maxPages:   o.MaxPages,
 		minBackoff: o.MinBackoff,
 		maxBackoff: o.MaxBackoff,
 		observe:    o.Observe,
@@ -87,6 +98,12 @@ func New(o Options) (*Client, error) {
 	}
 	if o.Attempts == 0 {
 		c.attempts = 3
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = 8 << 20
+	}
+	if c.maxPages <= 0 {
+		c.maxPages = 1000
 	}
 	if c.minBackoff <= 0 {
 		c.minBackoff = 100 * time.Millisecond
@@ -214,10 +231,24 @@ func (c *Client) once(ctx context.Context, r request, body []byte, out any) (tim
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return 0, nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+	// One byte over the cap tells "exactly at the cap" from "larger".
+	lr := &io.LimitedReader{R: resp.Body, N: c.maxBody + 1}
+	err = json.NewDecoder(lr).Decode(out)
+	if lr.N == 0 {
+		return 0, &LimitError{Method: r.method, URL: c.endpoint(r.path), Err: fmt.Errorf("answer body is larger than %d bytes", c.maxBody),
+			Hint: "check that CACHET_API_URL points at Cachet's API and not at a proxy or another service"}
+	}
+	if err != nil {
 		return 0, &TransportError{Method: r.method, Path: r.path, Err: fmt.Errorf("decode response: %w", err)}
 	}
 	return 0, nil
+}
+
+// endpoint is the absolute URL of path, without query (where list filters
+// or anything secret could sit).
+func (c *Client) endpoint(path string) string {
+	u := url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: c.base.Path + path}
+	return u.String()
 }
 
 func (c *Client) note(r request, code int, start time.Time) {

@@ -306,6 +306,11 @@ func list[T any](ctx context.Context, c *Client, route string, q url.Values, dec
 	}
 	q.Set("per_page", strconv.Itoa(c.perPage))
 	for n := 1; ; n++ {
+		if n > c.maxPages {
+			return nil, &LimitError{Method: "GET", URL: c.endpoint(route),
+				Err:  fmt.Errorf("links.next still set after %d pages of %d", c.maxPages, c.perPage),
+				Hint: "check that CACHET_API_URL points at Cachet's API (its pages end), or raise the page limit if Cachet really holds this many objects"}
+		}
 		q.Set("page", strconv.Itoa(n))
 		var p page
 		if err := c.do(ctx, request{method: "GET", route: route, path: route, query: q}, &p); err != nil {
@@ -405,7 +410,7 @@ func (c *Client) DeleteGroup(ctx context.Context, id int) error {
 
 // ListOpenIncidents returns every unresolved incident (status 0–3) with its
 // linked components and, where Cachet supports it, its metadata.
-// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta
+// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta&sort=id
 func (c *Client) ListOpenIncidents(ctx context.Context) ([]Incident, error) {
 	q := url.Values{"filter[status]": {"0,1,2,3"}, "sort": {"id"}}
 	return withMeta(c, q, "components", func(q url.Values) ([]Incident, error) {
@@ -445,6 +450,12 @@ func (c *Client) CreateIncident(ctx context.Context, in NewIncident) (Incident, 
 // UpdateIncident changes the given fields. Cachet API: PATCH /incidents/{id}
 func (c *Client) UpdateIncident(ctx context.Context, id int, f IncidentFields) (Incident, error) {
 	return one(ctx, c, request{method: "PATCH", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id), body: f}, decodeIncident)
+}
+
+// DeleteIncident deletes an incident and its updates.
+// Cachet API: DELETE /incidents/{id}
+func (c *Client) DeleteIncident(ctx context.Context, id int) error {
+	return c.do(ctx, request{method: "DELETE", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id)}, nil)
 }
 
 // AddUpdate posts an incident update; status 4 (fixed) resolves the

@@ -8,7 +8,9 @@
 // filters, Laravel validation and error ordering, abilities, visibility
 // scoping and the derived component status of two cachethq/core revisions
 // (see Dialect), and it can inject faults: errors, delays, resets and lost
-// responses.
+// responses. Like PostgreSQL, it returns the components and groups indexes
+// in heap order when no sort is asked for: not the id order, and moving as
+// rows are written (see heap).
 package cachettest
 
 import (
