@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,14 +27,16 @@ type proc struct {
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
 	done           chan int
+	// reload is what SIGHUP feeds in main.
+	reload chan struct{}
 }
 
 func start(t *testing.T, args []string, env map[string]string) *proc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1), reload: make(chan struct{})}
 	getenv := func(k string) string { return env[k] }
-	go func() { p.done <- run(ctx, args, getenv, p.stdout, p.stderr) }()
+	go func() { p.done <- run(ctx, args, getenv, p.stdout, p.stderr, p.reload) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -216,7 +217,7 @@ func TestServeEndToEnd(t *testing.T) {
 func runHealthcheckOn(t *testing.T, addr string) int {
 	t.Helper()
 	var out, errb bytes.Buffer
-	return run(t.Context(), []string{"healthcheck", "--listen", addr}, func(string) string { return "" }, &out, &errb)
+	return run(t.Context(), []string{"healthcheck", "--listen", addr}, func(string) string { return "" }, &out, &errb, nil)
 }
 
 // TestDemo is the README's first command and its curl walk.
@@ -337,7 +338,7 @@ func TestExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			got := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &out, &errb)
+			got := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &out, &errb, nil)
 			if got != tt.want {
 				t.Errorf("run(%q) = %d, want %d\nstdout: %s\nstderr: %s", tt.args, got, tt.want, &out, &errb)
 			}
@@ -376,8 +377,8 @@ func scrape(t *testing.T, base string) string {
 	return string(b)
 }
 
-// TestMetricsAndReload checks /metrics through a Cachet failure, and SIGHUP
-// reloads that keep the last good configuration.
+// TestMetricsAndReload checks /metrics through a Cachet failure, and
+// reloads (SIGHUP in main) that keep the last good configuration.
 func TestMetricsAndReload(t *testing.T) {
 	emu := servicesCachet(t, "Backend", "API Services", "Search")
 	env := serveEnv(t, emu)
@@ -416,11 +417,11 @@ func TestMetricsAndReload(t *testing.T) {
 	if err := os.WriteFile(configPath, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hupAndWait(t, p, "configuration reloaded")
+	reloadAndWait(t, p, "configuration reloaded")
 	if err := os.WriteFile(configPath, []byte(`{"groups_configuration": 3}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hupAndWait(t, p, "configuration reload failed")
+	reloadAndWait(t, p, "configuration reload failed")
 	if got := scrape(t, base); !strings.Contains(got, "statusbridge_config_last_reload_successful 0") {
 		t.Errorf("/metrics does not show the failed reload")
 	}
@@ -429,16 +430,18 @@ func TestMetricsAndReload(t *testing.T) {
 	}
 }
 
-func hupAndWait(t *testing.T, p *proc, line string) {
+func reloadAndWait(t *testing.T, p *proc, line string) {
 	t.Helper()
 	before := strings.Count(p.stderr.String(), line)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
+	select {
+	case p.reload <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve does not take the reload; stderr:\n%s", p.stderr)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(p.stderr.String(), line) == before {
 		if time.Now().After(deadline) {
-			t.Fatalf("no %q after SIGHUP; stderr:\n%s", line, p.stderr)
+			t.Fatalf("no %q after the reload; stderr:\n%s", line, p.stderr)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -31,8 +31,9 @@ Run "statusbridge <command> -h" for the flags of a command.
 // errUsage marks errors that exit with status 2.
 var errUsage = errors.New("usage")
 
-// run is the whole program; main only supplies the process's environment.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// run is the whole program; main only supplies the process's environment
+// and turns SIGHUP into reload.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, reload <-chan struct{}) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -40,9 +41,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
-		err = runServe(ctx, rest, getenv, stdout, stderr, false)
+		err = runServe(ctx, rest, getenv, stdout, stderr, reload, false)
 	case "demo":
-		err = runServe(ctx, rest, getenv, stdout, stderr, true)
+		err = runServe(ctx, rest, getenv, stdout, stderr, reload, true)
 	case "setup":
 		err = runSetup(ctx, rest, getenv, stdout, stderr)
 	case "validate":

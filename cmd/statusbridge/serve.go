@@ -2,36 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/signal"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"statusbridge/internal/alertmanager"
-	"statusbridge/internal/bridge"
+	"statusbridge/internal/app"
 	"statusbridge/internal/cachet"
-	"statusbridge/internal/config"
 	"statusbridge/internal/htpasswd"
-	"statusbridge/internal/metrics"
-	"statusbridge/internal/server"
-	"statusbridge/internal/statuspage"
 )
-
-// shutdownTimeout bounds the drain of in-flight webhooks on SIGTERM.
-const shutdownTimeout = 10 * time.Second
 
 type serveFlags struct {
 	commonFlags
@@ -68,7 +54,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) envFlags {
 	return env
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, reload <-chan struct{}, demo bool) error {
 	name := "serve"
 	if demo {
 		name = "demo"
@@ -95,7 +81,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("build incident text renderer: %w", err)
 	}
-	if err := checkTexts(renderer, cfg); err != nil {
+	if err := app.CheckTexts(renderer, cfg); err != nil {
 		return err
 	}
 	users, warnings, err := webhookUsers(f.basicAuth, log)
@@ -117,121 +103,45 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if f.cachetURL == "" {
 		return fmt.Errorf("%w: no Cachet API URL; set --cachet-url or CACHET_API_URL (e.g. http://cachet/api), or try `statusbridge demo`", errUsage)
 	}
-	reg := prometheus.NewRegistry()
-	m := metrics.New(reg, version)
-	m.Reloaded(true, time.Now())
-	client, err := cachet.New(cachet.Options{BaseURL: f.cachetURL, Token: f.cachetToken, PerPage: cfg.PerPage, Observe: m.CachetRequest})
-	if err != nil {
-		return err
-	}
-	br := bridge.New(bridge.Options{Cachet: client, Renderer: renderer, Logger: log, Config: cfg, Targets: targets, Resync: f.resync})
-	metrics.Watch(reg, bridgeSource{br})
-
 	am, err := alertmanagerClient(f, getenv)
 	if err != nil {
 		return err
-	}
-	var page http.Handler
-	if demo {
-		page = statuspage.Handler(client, "statusbridge demo", log)
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.listen, err)
 	}
-	handler := server.New(server.Options{
-		Bridge:        br,
-		Users:         users,
-		Logger:        log,
-		MaxBody:       f.maxBody,
-		Warnings:      warnings,
-		Metrics:       promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
-		Observe:       m.Webhook,
-		ObserveAlerts: m.Alerts,
-		Page:          page,
-		Ready: func() error {
-			if !br.Loaded() {
-				return errors.New("cachet index not loaded yet")
-			}
-			return nil
-		},
-	})
-	srv := &http.Server{
-		Handler: handler,
-		// A client that stalls while sending is cut off in seconds, so idle
-		// or hostile connections cannot pile up.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	o := app.Options{
+		Logger:               log,
+		Registry:             prometheus.NewRegistry(),
+		Version:              version,
+		Config:               cfg,
+		Targets:              targets,
+		ConfigPath:           f.configPath,
+		TargetsPath:          f.targetsPath,
+		Renderer:             renderer,
+		Cachet:               cachet.Options{BaseURL: f.cachetURL, Token: f.cachetToken},
+		Resync:               f.resync,
+		Listener:             ln,
+		Users:                users,
+		Warnings:             warnings,
+		MaxBody:              f.maxBody,
+		Alertmanager:         am,
+		AlertmanagerInterval: f.amInterval,
+		SilencedMaintenance:  f.amSilenced == "maintenance",
 	}
-	log.Info("statusbridge listening", "addr", ln.Addr().String(), "version", version, "cachet", redactedURL(f.cachetURL),
-		"targets", len(targets), "components", len(cfg.Components()))
+	if demo {
+		o.StatusPage = "statusbridge demo"
+	}
+	a, err := app.New(o)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "statusbridge listening on %s\n", ln.Addr())
 	if demo {
 		fmt.Fprintf(stdout, "status page: http://%s/\n", ln.Addr())
 	}
-
-	bctx, stopBridge := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Go(func() { loadLoop(bctx, client, br, log) })
-	wg.Go(func() { br.Run(bctx) })
-	if am != nil {
-		wg.Go(func() { syncLoop(bctx, am, br, f.amInterval, f.amSilenced == "maintenance", log) })
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-
-	// SIGHUP reloads the configuration files, keeping the last good one.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-wait:
-	for {
-		select {
-		case <-ctx.Done():
-			log.Info("shutting down: draining in-flight webhooks", "timeout", shutdownTimeout)
-			break wait
-		case <-hup:
-			reload(bctx, f, renderer, br, m, log)
-		case err = <-serveErr:
-			stopBridge()
-			wg.Wait()
-			return fmt.Errorf("serve http: %w", err)
-		}
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	stopBridge()
-	wg.Wait()
-	if pending := br.Pending(); pending > 0 {
-		log.Warn("stopped with writes still pending; they are restored from Alertmanager's next notification", "pending", pending)
-	}
-	if err != nil {
-		return fmt.Errorf("shut down http server: %w", err)
-	}
-	return nil
-}
-
-// reload re-reads the configuration files. On any problem it keeps the
-// configuration in force and says why.
-func reload(ctx context.Context, f serveFlags, r *alertmanager.Renderer, br *bridge.Bridge, m *metrics.Metrics, log *slog.Logger) {
-	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
-	if err == nil {
-		err = checkTexts(r, cfg)
-	}
-	if err == nil {
-		err = br.Reconfigure(ctx, cfg, targets)
-	}
-	if err != nil {
-		m.Reloaded(false, time.Now())
-		log.Error("configuration reload failed; keeping the previous configuration", "err", err)
-		return
-	}
-	m.Reloaded(true, time.Now())
-	log.Info("configuration reloaded", "targets", len(targets), "components", len(cfg.Components()))
+	return a.Run(ctx, reload)
 }
 
 // alertmanagerClient builds the client for --alertmanager-url, or nil.
@@ -259,74 +169,6 @@ func alertmanagerClient(f serveFlags, getenv func(string) string) (*alertmanager
 		}
 	}
 	return alertmanager.NewAPIClient(o)
-}
-
-// syncLoop reads Alertmanager's current alerts every interval and makes
-// the bridge agree, recovering notifications that never arrived.
-func syncLoop(ctx context.Context, am *alertmanager.APIClient, br *bridge.Bridge, every time.Duration, maintenance bool, log *slog.Logger) {
-	tk := time.NewTicker(every)
-	defer tk.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tk.C:
-		}
-		if !br.Loaded() {
-			continue
-		}
-		fetchedAt := time.Now()
-		cur, err := am.Current(ctx)
-		if err != nil {
-			log.Warn("alertmanager sync: cannot read current alerts", "err", err)
-			continue
-		}
-		res, err := br.Sync(ctx, cur, fetchedAt, maintenance)
-		if err != nil {
-			log.Warn("alertmanager sync: cachet not updated yet; retrying in the background", "err", err)
-		}
-		if res.Applied > 0 {
-			log.Info("alertmanager sync changed the state", "applied", res.Applied, "active", len(cur.Active), "silenced", len(cur.Silenced))
-		}
-	}
-}
-
-// bridgeSource adapts the bridge to what the metrics read at scrape time.
-type bridgeSource struct{ br *bridge.Bridge }
-
-func (s bridgeSource) Pending() int { return s.br.Pending() }
-
-func (s bridgeSource) Components() []metrics.Component {
-	states := s.br.Components()
-	out := make([]metrics.Component, len(states))
-	for i, c := range states {
-		out[i] = metrics.Component{Name: c.Name, Status: int(c.Status), IncidentOpen: c.IncidentOpen}
-	}
-	return out
-}
-
-// loadLoop loads the Cachet index, retrying with backoff until it works.
-func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log *slog.Logger) {
-	delay := time.Second
-	for {
-		err := client.CheckToken(ctx)
-		if err == nil {
-			err = br.Load(ctx)
-		}
-		if err == nil {
-			log.Info("cachet index loaded; ready")
-			return
-		}
-		log.Error("cannot load the Cachet index; webhooks get 503 until it works", "retry_in", delay, "err", err)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		delay = min(delay*2, 30*time.Second)
-	}
 }
 
 func webhookUsers(spec string, log *slog.Logger) (*htpasswd.Users, []string, error) {
@@ -360,27 +202,4 @@ func cachetToken(token string, getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("%w: no Cachet API token; set CACHET_API_TOKEN_FILE (or CACHET_API_TOKEN / --cachet-token)", errUsage)
 	}
 	return token, nil
-}
-
-func checkTexts(r *alertmanager.Renderer, cfg *config.Config) error {
-	var errs []error
-	for _, t := range []struct{ key, text string }{
-		{"new_incident_name", cfg.NewIncidentName},
-		{"new_incident_message", cfg.NewIncidentMessage},
-		{"resolved_incident_message", cfg.ResolvedIncidentMessage},
-		{"recurring_alert_update_message", cfg.RecurringAlertUpdateMessage},
-	} {
-		if err := r.Check(t.text); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %s: %w", cfg.File, t.key, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func redactedURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "<unparseable>"
-	}
-	return u.Redacted()
 }

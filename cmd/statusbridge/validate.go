@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/app"
 	"statusbridge/internal/config"
 )
 
@@ -27,7 +28,7 @@ func runValidate(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err == nil {
 		var r *alertmanager.Renderer
 		if r, err = alertmanager.NewRenderer(); err == nil {
-			err = checkTexts(r, cfg)
+			err = app.CheckTexts(r, cfg)
 		}
 	}
 	if err != nil {
