@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"statusbridge/internal/alertmanager"
-	"statusbridge/internal/app"
 	"statusbridge/internal/cli"
 	"statusbridge/internal/config"
 )
@@ -29,7 +28,7 @@ func runValidate(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err == nil {
 		var r *alertmanager.Renderer
 		if r, err = alertmanager.NewRenderer(); err == nil {
-			err = app.CheckTexts(r, cfg)
+			err = cfg.CheckTexts(r.Check)
 		}
 	}
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -124,7 +123,7 @@ func (o Options) check() error {
 // re-reads the configuration files; a bad one is logged and the last good
 // configuration stays. Run returns nil after a clean shutdown.
 func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
-	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Version, "cachet", redactedURL(a.o.Cachet.BaseURL),
+	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Version, "cachet", cachet.RedactURL(a.o.Cachet.BaseURL),
 		"targets", len(a.o.Targets), "components", len(a.o.Config.Components()))
 	// The loops outlive ctx until the HTTP server has drained, so that
 	// webhooks still in flight can finish their Cachet writes.
@@ -174,7 +173,7 @@ func (a *App) shutdown(ctx context.Context, stopBridge context.CancelFunc, wg *s
 func (a *App) reload(ctx context.Context) {
 	cfg, targets, err := config.Load(a.o.ConfigPath, a.o.TargetsPath)
 	if err == nil {
-		err = CheckTexts(a.o.Renderer, cfg)
+		err = cfg.CheckTexts(a.o.Renderer.Check)
 	}
 	if err == nil {
 		err = a.br.Reconfigure(ctx, cfg, targets)
@@ -186,12 +185,4 @@ func (a *App) reload(ctx context.Context) {
 	}
 	a.metrics.Reloaded(true, time.Now())
 	a.log.Info("configuration reloaded", "targets", len(targets), "components", len(cfg.Components()))
-}
-
-func redactedURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "<unparseable>"
-	}
-	return u.Redacted()
 }

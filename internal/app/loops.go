@@ -2,22 +2,20 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/backoff"
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
-	"statusbridge/internal/config"
 	"statusbridge/internal/metrics"
 )
 
 // loadLoop loads the Cachet index, retrying with backoff until it works.
 func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log *slog.Logger) {
-	delay := time.Second
-	for {
+	retry := backoff.Policy{Min: time.Second, Max: 30 * time.Second}
+	for failures := 1; ; failures++ {
 		err := client.CheckToken(ctx)
 		if err == nil {
 			err = br.Load(ctx)
@@ -26,6 +24,7 @@ func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log
 			log.Info("cachet index loaded; ready")
 			return
 		}
+		delay := retry.Delay(failures)
 		log.Error("cannot load the Cachet index; webhooks get 503 until it works", "retry_in", delay, "err", err)
 		t := time.NewTimer(delay)
 		select {
@@ -34,7 +33,6 @@ func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log
 			return
 		case <-t.C:
 		}
-		delay = min(delay*2, 30*time.Second)
 	}
 }
 
@@ -80,21 +78,4 @@ func (s bridgeSource) Components() []metrics.Component {
 		out[i] = metrics.Component{Name: c.Name, Status: int(c.Status), IncidentOpen: c.IncidentOpen}
 	}
 	return out
-}
-
-// CheckTexts checks every incident text of cfg with r, the check validate,
-// serve and a reload share.
-func CheckTexts(r *alertmanager.Renderer, cfg *config.Config) error {
-	var errs []error
-	for _, t := range []struct{ key, text string }{
-		{"new_incident_name", cfg.NewIncidentName},
-		{"new_incident_message", cfg.NewIncidentMessage},
-		{"resolved_incident_message", cfg.ResolvedIncidentMessage},
-		{"recurring_alert_update_message", cfg.RecurringAlertUpdateMessage},
-	} {
-		if err := r.Check(t.text); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %s: %w", cfg.File, t.key, err))
-		}
-	}
-	return errors.Join(errs...)
 }

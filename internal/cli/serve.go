@@ -67,7 +67,7 @@ func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, err
 	if err != nil {
 		return app.Options{}, fmt.Errorf("build incident text renderer: %w", err)
 	}
-	if err := app.CheckTexts(renderer, cfg); err != nil {
+	if err := cfg.CheckTexts(renderer.Check); err != nil {
 		return app.Options{}, err
 	}
 	users, warnings, err := webhookUsers(f.BasicAuth, log)
