@@ -14,10 +14,10 @@ PKGS     := ./...
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-run: ## build and start the demo: daemon + in-process Cachet emulator on :5000
-	$(GO) run ./cmd/statusbridge demo
+run: ## build and start the demo: daemon + in-process Cachet emulator on :5000 (cmd/statusbridge-demo)
+	$(GO) run ./cmd/statusbridge-demo
 
-build: ## static binary in bin/, built as the container image builds it
+build: ## static production binary in bin/, built as the container image builds it (no emulator: the demo is cmd/statusbridge-demo)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/statusbridge ./cmd/statusbridge
 
 test: fmt-check tidy-check vet lint validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly

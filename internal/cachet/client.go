@@ -11,13 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"statusbridge/internal/backoff"
 )
 
 // Options configure a Client. BaseURL and Token are required.
@@ -72,7 +73,7 @@ func New(o Options) (*Client, error) {
 	}
 	u, err := url.Parse(o.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", redactURL(o.BaseURL))
+		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", RedactURL(o.BaseURL))
 	}
 	if u.User != nil {
 		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
@@ -187,12 +188,8 @@ func (c *Client) retryable(r request, err error) bool {
 }
 
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.minBackoff << (attempt - 1)
-	if d > c.maxBackoff || d <= 0 {
-		d = c.maxBackoff
-	}
-	// Full jitter keeps parallel retries from arriving in lockstep.
-	return d/2 + rand.N(d/2+1)
+	// Jitter keeps parallel retries from arriving in lockstep.
+	return backoff.Policy{Min: c.minBackoff, Max: c.maxBackoff, Jitter: true}.Delay(attempt)
 }
 
 // once performs a single attempt. It returns Cachet's Retry-After, if any.
@@ -271,7 +268,8 @@ func retryAfter(h http.Header) time.Duration {
 	return 0
 }
 
-func redactURL(s string) string {
+// RedactURL returns s with any password replaced, for logs and errors.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "<unparseable URL>"
