@@ -8,7 +8,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -75,12 +74,8 @@ func New(o Options) (*App, error) {
 		Observe:       m.Webhook,
 		ObserveAlerts: m.Alerts,
 		Page:          page,
-		Ready: func() error {
-			if !br.Loaded() {
-				return errors.New("cachet index not loaded yet")
-			}
-			return nil
-		},
+		Ready:         br.Ready,
+		Health:        func() []string { return failureWarnings(br.Failures()) },
 	})
 	srv := &http.Server{
 		Handler: handler,

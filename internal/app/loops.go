@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -70,6 +71,28 @@ func syncLoop(ctx context.Context, am *alertmanager.APIClient, br *bridge.Bridge
 type bridgeSource struct{ br *bridge.Bridge }
 
 func (s bridgeSource) Pending() int { return s.br.Pending() }
+
+func (s bridgeSource) Health() metrics.Health {
+	h := s.br.Health()
+	return metrics.Health{Reachable: h.Reachable, Authorised: h.Authorised, Permanent: h.Permanent,
+		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal}
+}
+
+// maxHealthWarnings bounds the permanent failures /health lists.
+const maxHealthWarnings = 20
+
+// failureWarnings renders permanent failures as /health warnings.
+func failureWarnings(fs []bridge.Failure) []string {
+	var out []string
+	for i, f := range fs {
+		if i == maxHealthWarnings {
+			out = append(out, fmt.Sprintf("and %d more permanent failures; see the log", len(fs)-i))
+			break
+		}
+		out = append(out, fmt.Sprintf("cachet refuses writes to %s: %s", f.Object, f.Err))
+	}
+	return out
+}
 
 func (s bridgeSource) Components() []metrics.Component {
 	states := s.br.Components()

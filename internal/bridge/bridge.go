@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/backoff"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
 	"statusbridge/internal/status"
@@ -33,6 +34,7 @@ type Cachet interface {
 	ListOpenIncidents(ctx context.Context) ([]cachet.Incident, error)
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
 	CreateComponent(ctx context.Context, f cachet.ComponentFields) (cachet.Component, error)
+	CheckToken(ctx context.Context) error
 	UpdateComponent(ctx context.Context, id int, f cachet.ComponentFields) (cachet.Component, error)
 	CreateIncident(ctx context.Context, in cachet.NewIncident) (cachet.Incident, error)
 	UpdateIncident(ctx context.Context, id int, f cachet.IncidentFields) (cachet.Incident, error)
@@ -58,6 +60,9 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// Probe is how often Run checks that Cachet answers and accepts the
+	// token, for Ready; default 30 s.
+	Probe time.Duration
 	// DiscoveredTTL is how long a discovered target is remembered after
 	// its last firing alert; default 24h.
 	DiscoveredTTL time.Duration
@@ -90,14 +95,21 @@ type Bridge struct {
 	targets  map[string]*target
 	services map[string]*service
 	feeds    map[string][]*target // visible component → the targets feeding it
-	locks    map[string]*keyLock
-	dirty    map[string]bool
+	locks    map[obj]*keyLock
+	pending  map[obj]*failure
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
 	// keepAlerts: the incident texts are templates that may read .Alerts,
 	// so firing alerts keep their labels and annotations.
 	keepAlerts bool
 	kick       chan struct{}
+	backoff    backoff.Policy
+	probe      time.Duration
+	// authErr and unreachable are why Cachet cannot be written now, for
+	// Ready; nil when the last call got through.
+	authErr, unreachable error
+	permanentTotal       uint64
+	lostTotal            uint64
 }
 
 // New returns a Bridge for o. It does no I/O.
@@ -116,8 +128,8 @@ func New(o Options) *Bridge {
 		targets:  map[string]*target{},
 		services: map[string]*service{},
 		feeds:    map[string][]*target{},
-		locks:    map[string]*keyLock{},
-		dirty:    map[string]bool{},
+		locks:    map[obj]*keyLock{},
+		pending:  map[obj]*failure{},
 		kick:     make(chan struct{}, 1),
 	}
 	if b.log == nil {
@@ -137,6 +149,11 @@ func New(o Options) *Bridge {
 	}
 	if b.ttl <= 0 {
 		b.ttl = 24 * time.Hour
+	}
+	b.backoff = backoff.Policy{Min: b.retryMin, Max: b.retryMax}
+	b.probe = o.Probe
+	if b.probe <= 0 {
+		b.probe = 30 * time.Second
 	}
 	for _, g := range o.Config.Groups {
 		for _, c := range g.Components {
@@ -299,12 +316,8 @@ func (b *Bridge) Load(ctx context.Context) error {
 		t.ambiguous = t.ambiguous || (t.id == 0 && t.configured)
 	}
 	b.loaded = true
-	if len(b.dirty) > 0 {
-		// Notifications kept from before the load are written now.
-		select {
-		case b.kick <- struct{}{}:
-		default:
-		}
+	if len(b.pending) > 0 {
+		b.wake() // notifications kept from before the load are written now
 	}
 	return nil
 }
@@ -375,6 +388,9 @@ type Result struct {
 	Applied   int // events that changed the desired state
 	Duplicate int // events equal to the state held (repeats, HA peers)
 	Stale     int // events older than the state held
+	// Permanent lists the writes Cachet refused for good (spec §11); the
+	// rest of the batch was applied.
+	Permanent []string
 }
 
 // Apply records events in the desired state and converges every Cachet
@@ -409,12 +425,21 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		// Without Cachet's ids nothing can be written yet. The events are
 		// kept, and written once Load has read Cachet; the 503 this
 		// returns makes Alertmanager send them again all the same.
-		b.pendLocked(keys)
+		b.pend(keys)
 		b.mu.Unlock()
 		return res, ErrNotLoaded
 	}
 	b.mu.Unlock()
-	return res, b.converge(ctx, keys)
+	err := b.converge(ctx, keys)
+	if err != nil && cachet.Classify(err) == cachet.ClassPermanent {
+		// Nothing Alertmanager resends can fix: the rest is applied, and
+		// the refusals are reported, logged, counted and tried at resync.
+		for _, e := range leaves(err) {
+			res.Permanent = append(res.Permanent, e.Error())
+		}
+		return res, nil
+	}
+	return res, err
 }
 
 // templated reports whether any incident text is a Go template, which may

@@ -12,7 +12,7 @@ import (
 // a channel rather than a sync.Mutex so that a webhook whose deadline passes
 // stops waiting for it. An entry lives only while someone holds or waits
 // for it, so forgotten targets leave nothing behind.
-func (b *Bridge) lock(ctx context.Context, key string) (unlock func(), err error) {
+func (b *Bridge) lock(ctx context.Context, key obj) (unlock func(), err error) {
 	b.mu.Lock()
 	l, ok := b.locks[key]
 	if !ok {
@@ -33,7 +33,7 @@ func (b *Bridge) lock(ctx context.Context, key string) (unlock func(), err error
 		return func() { <-l.ch; release() }, nil
 	case <-ctx.Done():
 		release()
-		return nil, fmt.Errorf("wait for earlier writes to %q: %w", key, ctx.Err())
+		return nil, fmt.Errorf("wait for earlier writes to %s: %w", key, ctx.Err())
 	}
 }
 
@@ -42,8 +42,6 @@ type keyLock struct {
 	ch    chan struct{}
 	users int
 }
-
-const servicePrefix = "service:"
 
 // converge brings the given targets, then the visible components they feed,
 // in line with the desired state. Failed keys are left for the background.
@@ -72,7 +70,7 @@ func (b *Bridge) converge(ctx context.Context, targetKeys []string) error {
 	return errors.Join(errT, errS)
 }
 
-// each runs fn on every key with bounded parallelism, marking failures dirty.
+// each runs fn on every key with bounded parallelism.
 func (b *Bridge) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
 	var (
 		wg   sync.WaitGroup
@@ -93,44 +91,4 @@ func (b *Bridge) each(ctx context.Context, keys []string, fn func(context.Contex
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-func (b *Bridge) markDirty(key string) {
-	b.mu.Lock()
-	b.dirty[key] = true
-	b.mu.Unlock()
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
-
-// pendLocked marks targets, and the visible components they feed, for the
-// background loop to converge. b.mu must be held.
-func (b *Bridge) pendLocked(targetKeys []string) {
-	for _, k := range targetKeys {
-		b.dirty[k] = true
-		if t, ok := b.targets[k]; ok {
-			for _, c := range t.components {
-				b.dirty[servicePrefix+c] = true
-			}
-		}
-	}
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (b *Bridge) clean(key string) {
-	b.mu.Lock()
-	delete(b.dirty, key)
-	b.mu.Unlock()
-}
-
-// Pending returns how many Cachet objects are waiting for a retry.
-func (b *Bridge) Pending() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.dirty)
 }

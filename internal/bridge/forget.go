@@ -73,7 +73,7 @@ func (t *target) departed(cutoff time.Time) bool {
 // forget deletes one departed target's component and drops the target. It
 // returns the target when it was dropped.
 func (b *Bridge) forget(ctx context.Context, key string, cutoff time.Time) (*target, error) {
-	unlock, err := b.lock(ctx, key)
+	unlock, err := b.lock(ctx, targetObj(key))
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +111,6 @@ func (b *Bridge) forget(ctx context.Context, key string, cutoff time.Time) (*tar
 		return nil, nil
 	}
 	delete(b.targets, key)
-	delete(b.dirty, key)
+	delete(b.pending, targetObj(key))
 	return t, nil
 }

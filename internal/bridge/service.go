@@ -31,19 +31,17 @@ type service struct {
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
-	key := servicePrefix + name
-	unlock, err := b.lock(ctx, key)
+	unlock, err := b.lock(ctx, serviceObj(name))
 	if err != nil {
-		b.markDirty(key)
+		b.failed(serviceObj(name), err)
 		return err
 	}
 	defer unlock()
-	err = b.writeService(ctx, name)
-	if err != nil {
-		b.markDirty(key)
+	if err := b.writeService(ctx, name); err != nil {
+		b.failed(serviceObj(name), err)
 		return err
 	}
-	b.clean(key)
+	b.succeeded(serviceObj(name))
 	return nil
 }
 
@@ -99,6 +97,7 @@ func (b *Bridge) relocate(ctx context.Context, s *service, lost int) error {
 		return nil // someone else found it meanwhile
 	}
 	s.id, s.known = 0, 0
+	b.lostTotal++
 	for _, c := range comps {
 		if c.Enabled {
 			s.id, s.known = c.ID, c.Status

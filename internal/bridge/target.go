@@ -202,18 +202,17 @@ func metaKey(meta map[string]any) string {
 }
 
 func (b *Bridge) convergeTarget(ctx context.Context, key string) error {
-	unlock, err := b.lock(ctx, key)
+	unlock, err := b.lock(ctx, targetObj(key))
 	if err != nil {
-		b.markDirty(key)
+		b.failed(targetObj(key), err)
 		return err
 	}
 	defer unlock()
-	err = b.writeTarget(ctx, key)
-	if err != nil {
-		b.markDirty(key)
+	if err := b.writeTarget(ctx, key); err != nil {
+		b.failed(targetObj(key), err)
 		return err
 	}
-	b.clean(key)
+	b.succeeded(targetObj(key))
 	return nil
 }
 
@@ -289,6 +288,7 @@ func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 		b.mu.Lock()
 		if t.id == id {
 			t.id, t.known, t.ambiguous = 0, compState{}, true
+			b.lostTotal++
 		}
 		b.mu.Unlock()
 		return fmt.Errorf("update invisible component %q (id %d): %w: %w", key, id, errLost, err)
