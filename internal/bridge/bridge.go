@@ -56,6 +56,8 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// DiscoveredTTL is how long a discovered target is remembered after its last firing alert; default 24h.
+	DiscoveredTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
