@@ -58,7 +58,8 @@ func New(o Options) (*App, error) {
 		_ = o.Listener.Close()
 		return nil, err
 	}
-	br := bridge.New(bridge.Options{Cachet: client, Renderer: o.Renderer, Logger: o.Logger, Config: o.Config, Targets: o.Targets, Resync: o.Resync})
+	br := bridge.New(bridge.Options{Cachet: client, Renderer: o.Renderer, Logger: o.Logger, Config: o.Config, Targets: o.Targets,
+		Resync: o.Resync, DiscoveredTTL: o.DiscoveredTTL})
 	metrics.Watch(o.Registry, bridgeSource{br})
 	var page http.Handler
 	if o.StatusPage != "" {

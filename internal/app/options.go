@@ -39,6 +39,9 @@ type Options struct {
 	Cachet cachet.Options
 	// Resync is how often the bridge re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// DiscoveredTTL is how long the bridge remembers a target seen only in
+	// alerts after its last firing alert; 0 means the bridge's default.
+	DiscoveredTTL time.Duration
 
 	// Listener is where the HTTP server serves. Run closes it; so does a
 	// failing New, so the caller never has to.

@@ -24,7 +24,7 @@ type ServeFlags struct {
 	CommonFlags
 	Listen, BasicAuth         string
 	MaxBody                   int64
-	Resync                    time.Duration
+	Resync, DiscoveredTTL     time.Duration
 	AMURL, AMUser, AMSilenced string
 	AMInterval                time.Duration
 }
@@ -36,6 +36,7 @@ func (f *ServeFlags) Register(fs *flag.FlagSet) EnvFlags {
 	fs.StringVar(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
 	fs.Int64Var(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
 	fs.DurationVar(&f.Resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
+	fs.DurationVar(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
 	fs.StringVar(&f.AMURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
 	fs.StringVar(&f.AMUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
 	fs.DurationVar(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
@@ -45,6 +46,7 @@ func (f *ServeFlags) Register(fs *flag.FlagSet) EnvFlags {
 		"basic-auth":            "WEBHOOK_BASIC_AUTH",
 		"max-body":              "STATUSBRIDGE_MAX_BODY",
 		"resync":                "STATUSBRIDGE_RESYNC",
+		"discovered-ttl":        "STATUSBRIDGE_DISCOVERED_TTL",
 		"alertmanager-url":      "ALERTMANAGER_URL",
 		"alertmanager-username": "ALERTMANAGER_USERNAME",
 		"alertmanager-interval": "ALERTMANAGER_SYNC_INTERVAL",
@@ -59,6 +61,9 @@ func (f *ServeFlags) Register(fs *flag.FlagSet) EnvFlags {
 // configuration files, their incident texts and the webhook users. The
 // Cachet credentials are the flags' as given; the caller settles them.
 func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, error) {
+	if f.DiscoveredTTL <= 0 {
+		return app.Options{}, fmt.Errorf("%w: --discovered-ttl %v: it must be positive, e.g. 24h (the default) or 1h (set --discovered-ttl or STATUSBRIDGE_DISCOVERED_TTL)", ErrUsage, f.DiscoveredTTL)
+	}
 	log, cfg, targets, err := f.Load(stderr)
 	if err != nil {
 		return app.Options{}, err
@@ -85,6 +90,7 @@ func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, err
 		Renderer:             renderer,
 		Cachet:               cachet.Options{BaseURL: f.CachetURL, Token: f.CachetToken},
 		Resync:               f.Resync,
+		DiscoveredTTL:        f.DiscoveredTTL,
 		Users:                users,
 		Warnings:             warnings,
 		MaxBody:              f.MaxBody,
