@@ -25,8 +25,8 @@ func runValidate(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	cfg, targets, err := config.Load(f.ConfigPath, f.TargetsPath)
+	var r *alertmanager.Renderer
 	if err == nil {
-		var r *alertmanager.Renderer
 		if r, err = alertmanager.NewRenderer(); err == nil {
 			err = cfg.CheckTexts(r.Check)
 		}
@@ -37,6 +37,9 @@ func runValidate(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return errInvalid
 	}
 	warnings := config.Warnings(cfg, targets)
+	if w, ok := cfg.NameLengthWarning(r.WorstCaseLength(cfg.NewIncidentName, cfg.LongestComponent())); ok {
+		warnings = append(warnings, w)
+	}
 	for _, w := range warnings {
 		fmt.Fprintf(stdout, "warning: %s\n", w.Error())
 	}

@@ -37,6 +37,7 @@ type Config struct {
 	PerPage                     int    // page size for Cachet list calls, 1..100
 	Groups                      []Group
 	File                        string // the path it was read from
+	NameLine                    int    // line of new_incident_name; 0 when left out
 }
 
 // Group is one component group and its visible components, as listed.
@@ -118,7 +119,7 @@ func ParseConfig(file string, data []byte) (*Config, Problems) {
 	for _, m := range members(ps, root, "", configKeys) {
 		switch m.name {
 		case keyNewIncidentName:
-			c.NewIncidentName = text(ps, m, true)
+			c.NewIncidentName, c.NameLine = text(ps, m, true), m.val.line
 			checkIncidentName(ps, m, c.NewIncidentName)
 		case keyNewIncidentMessage:
 			c.NewIncidentMessage = text(ps, m, true)

@@ -48,6 +48,7 @@ func TestParseConfigGood(t *testing.T) {
 				RecurringAlertUpdateMessage: "The situation has changed; we are still working on it.",
 				PerPage:                     100,
 				Groups:                      withLines(exampleGroups, 8, 12),
+				NameLine:                    2,
 			},
 		},
 		{
@@ -70,6 +71,7 @@ func TestParseConfigGood(t *testing.T) {
 				ResolvedIncidentMessage: "The issue has been resolved.",
 				PerPage:                 1,
 				Groups:                  withLines(exampleGroups, 6, 7),
+				NameLine:                2,
 			},
 		},
 	}

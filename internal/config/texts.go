@@ -104,3 +104,30 @@ func (c *Config) CheckTexts(check func(text string) error) error {
 	}
 	return errors.Join(errs...)
 }
+
+// LongestComponent is the longest visible component name, which makes the
+// longest incident name.
+func (c *Config) LongestComponent() string {
+	longest := ""
+	for _, comp := range c.Components() {
+		if utf8.RuneCountInString(comp) > utf8.RuneCountInString(longest) {
+			longest = comp
+		}
+	}
+	return longest
+}
+
+// NameLengthWarning is validate's warning that new_incident_name, a
+// template, can render longer than Cachet takes; worst is its longest
+// rendering in characters (the renderer's WorstCaseLength). statusbridge
+// cuts such a name with "…", so this is a warning, not a problem.
+func (c *Config) NameLengthWarning(worst int) (Problem, bool) {
+	if worst <= maxName {
+		return Problem{}, false
+	}
+	return Problem{
+		File: c.File, Line: c.NameLine, Field: keyNewIncidentName,
+		Msg:  fmt.Sprintf("can render to %d characters with long label values; Cachet takes %d, so statusbridge cuts the name with …", worst, maxName),
+		Hint: "keep label and annotation values out of the name, e.g. in new_incident_message",
+	}, true
+}

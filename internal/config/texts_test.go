@@ -50,3 +50,17 @@ func TestCheckTexts(t *testing.T) {
 		t.Errorf("CheckTexts with nothing to report = %v, want nil", err)
 	}
 }
+
+func TestNameLengthWarning(t *testing.T) {
+	c := &Config{File: "config.json", NameLine: 3, Groups: []Group{{Name: "G", Components: []string{"Web", "Database Cluster"}}}}
+	if got := c.LongestComponent(); got != "Database Cluster" {
+		t.Errorf("LongestComponent() = %q", got)
+	}
+	if _, ok := c.NameLengthWarning(255); ok {
+		t.Error("a name of exactly 255 characters warned")
+	}
+	p, ok := c.NameLengthWarning(960)
+	if !ok || p.Line != 3 || p.Field != "new_incident_name" || !strings.Contains(p.Error(), "960 characters") {
+		t.Errorf("NameLengthWarning(960) = %v, %v; want a warning at config.json:3 naming 960 characters", p.Error(), ok)
+	}
+}
