@@ -134,7 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		results = append(results, res)
 		printDetail(stdout, res)
 	}
-	printTable(stdout, results)
+	if len(results) > 0 {
+		printTable(stdout, results)
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d scenario(s) failed:\n%s", len(failed), strings.Join(failed, "\n"))
 	}

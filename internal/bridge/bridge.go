@@ -250,59 +250,15 @@ func (b *Bridge) Load(ctx context.Context) error {
 	byID := map[int]*service{}
 	for _, c := range snap.Components {
 		if s, ok := b.services[c.Name]; ok && c.Enabled {
-			if s.id != 0 {
-				b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)
-				continue
-			}
-			s.id, s.known = c.ID, c.Status
-			byID[c.ID] = s
-			continue
-		}
-		instance, raw, ok := status.ParseInvisibleNameAmong(c.Name, func(comp string) bool { return b.services[comp] != nil })
-		if !ok {
-			continue
-		}
-		critical, names := status.ParseDescription(c.Description)
-		complete := true
-		if m, whole, ok := status.DecodeTargetMeta(c.Meta); ok {
-			// The metadata has the exact values the name and description cut.
-			instance, raw, names, complete = m.Instance, m.Components, m.Alerts, whole
-		}
-		t, exists := b.targets[c.Name]
-		if !exists {
-			t = b.addTarget(c.Name, instance, raw, critical)
-		}
-		if t.id != 0 {
-			b.log.Warn("two invisible components share a name; using the first", "component", c.Name, "component_id", c.ID)
-			continue
-		}
-		t.id, t.known = c.ID, observed(c, b.head)
-		t.foreign = c.Enabled || c.GroupID != 0
-		// A notification that arrived before this load is newer than what
-		// Cachet holds.
-		if c.Status == status.MajorOutage && len(t.alerts) == 0 {
-			if len(names) == 0 || !complete {
-				t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
-			}
-			for _, n := range names {
-				t.alerts[restoredKey(n)] = &alertState{name: n, firing: true}
-			}
+			b.loadService(s, c, byID)
+		} else {
+			b.loadTarget(c)
 		}
 	}
 	for _, in := range incs {
-		s := b.incidentOwner(in, byID)
-		if s == nil {
-			continue
+		if s := b.incidentOwner(in, byID); s != nil {
+			s.holdIncident(in.ID)
 		}
-		if s.incident == 0 || in.ID > s.incident {
-			if s.incident != 0 {
-				s.stale = append(s.stale, s.incident)
-			}
-			s.incident = in.ID
-		} else {
-			s.stale = append(s.stale, in.ID)
-		}
-		s.announced = s.known
 	}
 	for _, s := range b.services {
 		if s.id == 0 {
@@ -320,6 +276,68 @@ func (b *Bridge) Load(ctx context.Context) error {
 		b.wake() // notifications kept from before the load are written now
 	}
 	return nil
+}
+
+// loadService adopts a visible component. b.mu must be held.
+func (b *Bridge) loadService(s *service, c cachet.Component, byID map[int]*service) {
+	if s.id != 0 {
+		b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)
+		return
+	}
+	s.id, s.known = c.ID, c.Status
+	byID[c.ID] = s
+}
+
+// holdIncident takes an open incident of statusbridge's as the
+// component's: the newest is held, the others are leftovers to resolve.
+func (s *service) holdIncident(id int) {
+	switch {
+	case s.incident == 0:
+		s.incident = id
+	case id > s.incident:
+		s.stale = append(s.stale, s.incident)
+		s.incident = id
+	default:
+		s.stale = append(s.stale, id)
+	}
+	s.announced = s.known
+}
+
+// loadTarget adopts an invisible component, if c is one: a target in
+// Major Outage keeps its alerts (by name, exactly from the metadata where
+// Cachet keeps it, else from the description) until Alertmanager says they
+// resolved. b.mu must be held.
+func (b *Bridge) loadTarget(c cachet.Component) {
+	instance, raw, ok := status.ParseInvisibleNameAmong(c.Name, func(comp string) bool { return b.services[comp] != nil })
+	if !ok {
+		return
+	}
+	critical, names := status.ParseDescription(c.Description)
+	complete := true
+	if m, whole, ok := status.DecodeTargetMeta(c.Meta); ok {
+		instance, raw, names, complete = m.Instance, m.Components, m.Alerts, whole
+	}
+	t, exists := b.targets[c.Name]
+	if !exists {
+		t = b.addTarget(c.Name, instance, raw, critical)
+	}
+	if t.id != 0 {
+		b.log.Warn("two invisible components share a name; using the first", "component", c.Name, "component_id", c.ID)
+		return
+	}
+	t.id, t.known = c.ID, observed(c, b.head)
+	t.foreign = c.Enabled || c.GroupID != 0
+	// A notification that arrived before this load is newer than what
+	// Cachet holds.
+	if c.Status != status.MajorOutage || len(t.alerts) > 0 {
+		return
+	}
+	if len(names) == 0 || !complete {
+		t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
+	}
+	for _, n := range names {
+		t.alerts[restoredKey(n)] = &alertState{name: n, firing: true}
+	}
 }
 
 // incidentOwner finds the visible component an open incident belongs to:
@@ -393,6 +411,19 @@ type Result struct {
 	Permanent []string
 }
 
+// count adds one event's outcome to r and returns it.
+func (r *Result) count(o outcome) outcome {
+	switch o {
+	case applied:
+		r.Applied++
+	case duplicate:
+		r.Duplicate++
+	case stale:
+		r.Stale++
+	}
+	return o
+}
+
 // Apply records events in the desired state and converges every Cachet
 // object they touch. It returns only when Cachet agrees, or with an error
 // when it could not be written; the desired state keeps the change either
@@ -406,13 +437,7 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 		key := targetKey(ev)
 		t := b.addTarget(key, ev.Instance, ev.ComponentsRaw, ev.Critical)
 		touched[key] = true
-		switch t.record(b.trim(ev), now) {
-		case applied:
-			res.Applied++
-		case duplicate:
-			res.Duplicate++
-		case stale:
-			res.Stale++
+		if res.count(t.record(b.trim(ev), now)) == stale {
 			b.log.Info("ignored a notification older than the state already applied",
 				"fingerprint", ev.Fingerprint, "alertname", ev.AlertName, "instance", ev.Instance, "firing", ev.Firing)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -54,7 +55,9 @@ func (b *Bridge) ForgetDeparted(ctx context.Context) (int, error) {
 		}
 	}
 	for c := range touched {
-		b.feeds[c] = slices.DeleteFunc(b.feeds[c], func(t *target) bool { return b.targets[t.key] != t })
+		// A copy, not the slice DeleteFunc leaves, which keeps the churn's
+		// peak capacity.
+		b.feeds[c] = slices.Clone(slices.DeleteFunc(b.feeds[c], func(t *target) bool { return b.targets[t.key] != t }))
 		if len(b.feeds[c]) == 0 {
 			delete(b.feeds, c)
 		}
@@ -62,7 +65,28 @@ func (b *Bridge) ForgetDeparted(ctx context.Context) (int, error) {
 	if n > 0 {
 		b.log.Info("forgot discovered targets on which nothing fired for the TTL", "targets", n, "ttl", b.ttl)
 	}
+	if n >= bigForget {
+		// Maps keep their size after deletes: copy the target index so a
+		// churn's peak does not stay allocated, and hand the memory back
+		// now rather than over the runtime's next minutes.
+		b.targets, b.feeds = compact(b.targets), compact(b.feeds)
+		defer debug.FreeOSMemory()
+	}
 	return n, err
+}
+
+// bigForget is how many targets one sweep must forget before it compacts
+// the state and returns memory to the system.
+const bigForget = 1000
+
+// compact copies m into a map sized for what it holds now. (maps.Clone
+// would keep the old size.)
+func compact[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // departed reports whether t is a discovered target quiet since cutoff.

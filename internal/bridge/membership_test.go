@@ -291,14 +291,6 @@ func TestLoadLooksUpConfiguredTargetsItMissed(t *testing.T) {
 	}
 }
 
-func mustRenderer(t *testing.T) *alertmanager.Renderer {
-	t.Helper()
-	r, err := alertmanager.NewRenderer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // TestLongLabelsStayWithinCachetLimits is spec §10: a 300-character
 // instance used to be a 422 forever; a templated incident name over 255

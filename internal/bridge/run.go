@@ -27,38 +27,55 @@ func (b *Bridge) Run(ctx context.Context) {
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		// Nothing is written before Load: without Cachet's ids a write
-		// would create duplicates. Load wakes the loop when it is done.
-		var retry <-chan time.Time
-		if due, ok := b.nextRetry(); ok && b.Loaded() {
-			timer.Reset(max(due.Sub(b.now()), 0))
-			retry = timer.C
-		}
+		retry := b.armRetry(timer)
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.kick:
 		case <-retry:
-			if n, err := b.retryDue(ctx); err != nil {
-				due, _ := b.nextRetry()
-				b.log.Warn("cachet still disagrees; retrying later", "failing", n, "pending", b.Pending(),
-					"next_retry", due.Sub(b.now()).Round(time.Millisecond), "err", err)
-			}
+			b.retryTick(ctx)
 		case <-sweep.C:
 			if _, err := b.ForgetDeparted(ctx); err != nil {
 				b.log.Warn("cannot forget every departed discovered target yet; trying again later", "err", err)
 			}
 		case <-probe.C:
-			if b.Loaded() {
-				if err := b.Probe(ctx); err != nil {
-					b.log.Warn("cachet check failed; /readyz answers 503 until it passes", "err", err)
-				}
-			}
+			b.probeTick(ctx)
 		case <-resync:
 			if err := b.Resync(ctx); err != nil {
 				b.log.Warn("resync with cachet failed; retrying later", "err", err)
 			}
 		}
 		timer.Stop()
+	}
+}
+
+// armRetry sets timer to the earliest retry due and returns its channel,
+// or nil when none is. Nothing is written before Load: without Cachet's ids
+// a write would create duplicates; Load wakes the loop when it is done.
+func (b *Bridge) armRetry(timer *time.Timer) <-chan time.Time {
+	due, ok := b.nextRetry()
+	if !ok || !b.Loaded() {
+		return nil
+	}
+	timer.Reset(max(due.Sub(b.now()), 0))
+	return timer.C
+}
+
+func (b *Bridge) retryTick(ctx context.Context) {
+	n, err := b.retryDue(ctx)
+	if err == nil {
+		return
+	}
+	due, _ := b.nextRetry()
+	b.log.Warn("cachet still disagrees; retrying later", "failing", n, "pending", b.Pending(),
+		"next_retry", due.Sub(b.now()).Round(time.Millisecond), "err", err)
+}
+
+func (b *Bridge) probeTick(ctx context.Context) {
+	if !b.Loaded() {
+		return
+	}
+	if err := b.Probe(ctx); err != nil {
+		b.log.Warn("cachet check failed; /readyz answers 503 until it passes", "err", err)
 	}
 }

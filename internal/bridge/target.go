@@ -232,50 +232,72 @@ func (b *Bridge) writeTarget(ctx context.Context, key string) error {
 var errLost = errors.New("gone from cachet")
 
 func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
-	b.mu.Lock()
-	t := b.targets[key]
-	want, meta := t.desired(b.head)
-	id, known, amb, head := t.id, t.known, t.ambiguous, b.head
-	b.mu.Unlock()
-
-	if id == 0 && amb {
-		found, err := b.findComponent(ctx, key)
-		if err != nil {
-			return fmt.Errorf("look up invisible component %q after a lost create: %w", key, err)
+	// A look-up, then a create or an update, then agreement: three steps
+	// at most; one more leaves room for a look-up that found nothing.
+	for range 4 {
+		b.mu.Lock()
+		t := b.targets[key]
+		want, meta := t.desired(b.head)
+		id, known, amb, head := t.id, t.known, t.ambiguous, b.head
+		b.mu.Unlock()
+		var err error
+		switch decideTarget(id, amb, want, known) {
+		case targetDone:
+			return nil
+		case targetLookUp:
+			err = b.lookUpTarget(ctx, t, head)
+		case targetCreate:
+			err = b.createTarget(ctx, t, want, meta)
+		case targetUpdate:
+			err = b.updateTarget(ctx, t, id, known, want, meta)
 		}
-		if found != nil {
-			id, known = found.ID, observed(*found, head)
+		if err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("invisible component %q: no progress (a bug; please report it)", key)
+}
+
+// lookUpTarget finds by name a component whose create's answer was lost.
+func (b *Bridge) lookUpTarget(ctx context.Context, t *target, head bool) error {
+	found, err := b.findComponent(ctx, t.key)
+	if err != nil {
+		return fmt.Errorf("look up invisible component %q after a lost create: %w", t.key, err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t.ambiguous = false
+	if found != nil {
+		t.id, t.known = found.ID, observed(*found, head)
+	}
+	return nil
+}
+
+func (b *Bridge) createTarget(ctx context.Context, t *target, want compState, meta map[string]any) error {
+	c, err := b.cachet.CreateComponent(ctx, cachet.ComponentFields{
+		Name:        cachet.Ptr(t.key),
+		Description: cachet.Ptr(want.description),
+		Status:      cachet.Ptr(want.status),
+		Enabled:     cachet.Ptr(false),
+		Meta:        meta,
+	})
+	if err != nil {
+		if cachet.Ambiguous(err) {
 			b.mu.Lock()
-			t.id, t.known, t.ambiguous = id, known, false
+			t.ambiguous = true
 			b.mu.Unlock()
 		}
+		return fmt.Errorf("create invisible component %q: %w", t.key, err)
 	}
-	if id == 0 {
-		c, err := b.cachet.CreateComponent(ctx, cachet.ComponentFields{
-			Name:        cachet.Ptr(key),
-			Description: cachet.Ptr(want.description),
-			Status:      cachet.Ptr(want.status),
-			Enabled:     cachet.Ptr(false),
-			Meta:        meta,
-		})
-		if err != nil {
-			if cachet.Ambiguous(err) {
-				b.mu.Lock()
-				t.ambiguous = true
-				b.mu.Unlock()
-			}
-			return fmt.Errorf("create invisible component %q: %w", key, err)
-		}
-		b.mu.Lock()
-		t.id, t.known, t.ambiguous = c.ID, want, false
-		b.mu.Unlock()
-		b.log.Info("created invisible component", "component", key, "component_id", c.ID)
-		b.logChange(key, 0, want.status)
-		return nil
-	}
-	if want == known {
-		return nil
-	}
+	b.mu.Lock()
+	t.id, t.known, t.ambiguous = c.ID, want, false
+	b.mu.Unlock()
+	b.log.Info("created invisible component", "component", t.key, "component_id", c.ID)
+	b.logChange(t.key, 0, want.status)
+	return nil
+}
+
+func (b *Bridge) updateTarget(ctx context.Context, t *target, id int, known, want compState, meta map[string]any) error {
 	// enabled:false on every write: Cachet before 2026-07 re-enables a
 	// component whose update omits it, which would publish the target.
 	_, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{
@@ -291,16 +313,16 @@ func (b *Bridge) writeTargetOnce(ctx context.Context, key string) error {
 			b.lostTotal++
 		}
 		b.mu.Unlock()
-		return fmt.Errorf("update invisible component %q (id %d): %w: %w", key, id, errLost, err)
+		return fmt.Errorf("update invisible component %q (id %d): %w: %w", t.key, id, errLost, err)
 	}
 	if err != nil {
-		return fmt.Errorf("update invisible component %q (id %d): %w", key, id, err)
+		return fmt.Errorf("update invisible component %q (id %d): %w", t.key, id, err)
 	}
 	b.mu.Lock()
 	t.known = want
 	b.mu.Unlock()
 	if want.status != known.status {
-		b.logChange(key, known.status, want.status)
+		b.logChange(t.key, known.status, want.status)
 	}
 	return nil
 }
