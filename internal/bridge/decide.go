@@ -54,15 +54,15 @@ type incidentState struct {
 type incidentKind int
 
 const (
-	incidentDone         incidentKind = iota
-	incidentCheck                     // a fixed update's answer was lost: read the incident
-	incidentPostFixed                 // post the resolved message, status Fixed
-	incidentPatchFixed                // Cachet before 2026-07: set the incident's own status
-	incidentResolved                  // the resolve is complete: forget the incident (no I/O)
-	incidentFind                      // look for an incident whose open was lost
-	incidentForgive                   // the outage a person ended is over (no I/O)
-	incidentOpen                      // open one
-	incidentPostUpdate                // post recurring_alert_update_message
+	incidentDone       incidentKind = iota
+	incidentCheck                   // a fixed update's answer was lost: read the incident
+	incidentPostFixed               // post the resolved message, status Fixed
+	incidentPatchFixed              // Cachet before 2026-07: set the incident's own status
+	incidentResolved                // the resolve is complete: forget the incident (no I/O)
+	incidentFind                    // look for an incident whose open was lost
+	incidentForgive                 // the outage a person ended is over (no I/O)
+	incidentOpen                    // open one
+	incidentPostUpdate              // post recurring_alert_update_message
 )
 
 // incidentStep is the next incident write and the incident it is about.

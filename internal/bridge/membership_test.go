@@ -291,7 +291,6 @@ func TestLoadLooksUpConfiguredTargetsItMissed(t *testing.T) {
 	}
 }
 
-
 // TestLongLabelsStayWithinCachetLimits is spec §10: a 300-character
 // instance used to be a 422 forever; a templated incident name over 255
 // characters used to keep the Major Outage from ever getting its incident.
