@@ -6,6 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # deadline exceeded" and no crasher (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 3000x
 MODEL_CHECKS ?= 2000
+GOCYCLO_VERSION ?= v0.6.0
 STATICCHECK_VERSION ?= v0.8.2
 PKGS     := ./...
 
@@ -38,6 +39,10 @@ vet: ## go vet
 
 lint: ## staticcheck, pinned (e2e files included)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
+
+.PHONY: cyclo
+cyclo: ## fail if a production function is above cyclomatic complexity 15
+	$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION) -over 15 -ignore '_test\.go|cachettest|statusbench|cachet-emulator' .
 
 fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
