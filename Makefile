@@ -6,7 +6,6 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # deadline exceeded" and no crasher (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 3000x
 MODEL_CHECKS ?= 2000
-GOCYCLO_VERSION ?= v0.6.0
 STATICCHECK_VERSION ?= v0.8.2
 PKGS     := ./...
 
@@ -40,6 +39,7 @@ vet: ## go vet
 lint: ## staticcheck, pinned (e2e files included)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
 
+GOCYCLO_VERSION ?= v0.6.0
 .PHONY: cyclo
 cyclo: ## fail if a production function is above cyclomatic complexity 15
 	$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION) -over 15 -ignore '_test\.go|cachettest|statusbench|cachet-emulator' .
