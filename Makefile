@@ -39,6 +39,11 @@ vet: ## go vet
 lint: ## staticcheck, pinned (e2e files included)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
 
+GOCYCLO_VERSION ?= v0.6.0
+.PHONY: cyclo
+cyclo: ## fail if a production function is above cyclomatic complexity 15
+	$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION) -over 15 -ignore '_test\.go|cachettest|statusbench|cachet-emulator' .
+
 fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 

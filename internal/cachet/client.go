@@ -68,62 +68,82 @@ type Client struct {
 
 // New checks o and returns a Client.
 func New(o Options) (*Client, error) {
-	if o.BaseURL == "" {
-		return nil, errors.New("cachet: base URL is empty; set --cachet-url or CACHET_API_URL, e.g. http://cachet/api")
-	}
-	u, err := url.Parse(o.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", RedactURL(o.BaseURL))
-	}
-	if u.User != nil {
-		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
+	u, err := baseURL(o.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if o.Token == "" {
 		return nil, errors.New("cachet: API token is empty; set CACHET_API_TOKEN or CACHET_API_TOKEN_FILE")
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	c := &Client{
 		base:       u,
 		token:      o.Token,
 		hc:         o.HTTPClient,
-		perPage:    min(max(o.PerPage, 1), 100),
-		attempts:   max(o.Attempts, 1),
-		maxBody:    o.MaxBodyBytes,
-		maxPages:   o.MaxPages,
-		minBackoff: o.MinBackoff,
-		maxBackoff: o.MaxBackoff,
+		perPage:    pageSize(o.PerPage),
+		attempts:   tryCount(o.Attempts),
+		maxBody:    positiveOr(o.MaxBodyBytes, 8<<20),
+		maxPages:   positiveOr(o.MaxPages, 1000),
+		minBackoff: positiveOr(o.MinBackoff, 100*time.Millisecond),
+		maxBackoff: positiveOr(o.MaxBackoff, 2*time.Second),
 		observe:    o.Observe,
 	}
-	if o.PerPage == 0 {
-		c.perPage = 50
-	}
-	if o.Attempts == 0 {
-		c.attempts = 3
-	}
-	if c.maxBody <= 0 {
-		c.maxBody = 8 << 20
-	}
-	if c.maxPages <= 0 {
-		c.maxPages = 1000
-	}
-	if c.minBackoff <= 0 {
-		c.minBackoff = 100 * time.Millisecond
-	}
-	if c.maxBackoff <= 0 {
-		c.maxBackoff = 2 * time.Second
-	}
 	if c.hc == nil {
-		timeout := o.Timeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		// The default keeps 2 idle connections per host: parallel writers
-		// in a storm would open and close connections all the time.
-		t.MaxIdleConnsPerHost = 32
-		c.hc = &http.Client{Timeout: timeout, Transport: t}
+		c.hc = defaultHTTPClient(positiveOr(o.Timeout, 10*time.Second))
 	}
 	return c, nil
+}
+
+// baseURL checks the API root and drops its trailing slash, since request
+// paths start with one.
+func baseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("cachet: base URL is empty; set --cachet-url or CACHET_API_URL, e.g. http://cachet/api")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", RedactURL(raw))
+	}
+	if u.User != nil {
+		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// pageSize is the page size for Options.PerPage: 0 means the default, and
+// anything else is clamped to the 1..100 that Cachet serves.
+func pageSize(n int) int {
+	if n == 0 {
+		return 50
+	}
+	return min(max(n, 1), 100)
+}
+
+// tryCount is the try count for Options.Attempts: 0 means the default, and
+// a negative count still tries once.
+func tryCount(n int) int {
+	if n == 0 {
+		return 3
+	}
+	return max(n, 1)
+}
+
+// positiveOr returns v, or def when v is zero or negative: for limits and
+// durations, where neither would make sense.
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// defaultHTTPClient is the client used when Options gives none.
+func defaultHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// The default keeps 2 idle connections per host: parallel writers
+	// in a storm would open and close connections all the time.
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: timeout, Transport: t}
 }
 
 // request describes one API call. route is the path template used in
