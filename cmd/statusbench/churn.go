@@ -27,10 +27,10 @@ type churnResult struct {
 	// anon0, anonPeak and anonAfter are RssAnon: VmRSS less the binary's
 	// code pages, which the churn touches once and never gives back.
 	anon0, anonPeak, anonAfter int64
-	heap0, heapPeak         int64 // bytes, go_memstats_heap_inuse_bytes
-	heapAfter               int64
-	forgetTook              time.Duration
-	verified                bool
+	heap0, heapPeak            int64 // bytes, go_memstats_heap_inuse_bytes
+	heapAfter                  int64
+	forgetTook                 time.Duration
+	verified                   bool
 }
 
 // churnScenario: service discovery brings N instances that statusbridge
