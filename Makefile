@@ -7,9 +7,10 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3000x
 MODEL_CHECKS ?= 2000
 STATICCHECK_VERSION ?= v0.8.2
+GOCYCLO_VERSION ?= v0.6.0
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load contract
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load contract cyclo
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -36,11 +37,9 @@ fuzz: ## run each fuzz target briefly (FUZZTIME executions per target)
 vet: ## go vet
 	$(GO) vet $(PKGS)
 
-lint: ## staticcheck, pinned (e2e files included)
+lint: cyclo ## staticcheck (e2e files included) and gocyclo, pinned
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
 
-GOCYCLO_VERSION ?= v0.6.0
-.PHONY: cyclo
 cyclo: ## fail if a production function is above cyclomatic complexity 15
 	$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION) -over 15 -ignore '_test\.go|cachettest|statusbench|cachet-emulator' .
 
