@@ -321,7 +321,6 @@ func mustRender(t *testing.T) bridge.Renderer {
 	return r
 }
 
-
 func component(emu *cachettest.Emulator, name string) cachettest.Component {
 	for _, c := range emu.Components() {
 		if c.Name == name {
