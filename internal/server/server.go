@@ -22,9 +22,12 @@ type Applier interface {
 	Apply(ctx context.Context, events []alertmanager.Event) (bridge.Result, error)
 }
 
-// Verifier checks Basic Auth credentials; *htpasswd.Users is one.
+// Verifier checks Basic Auth credentials; *htpasswd.Users is one. source
+// is the client's address, for fairness between clients. An error means the
+// credential could not be checked now (too many checks at once, or ctx
+// ended) and the client should retry.
 type Verifier interface {
-	Verify(user, password string) bool
+	Verify(ctx context.Context, source, user, password string) (bool, error)
 }
 
 // Options are the server's dependencies.
