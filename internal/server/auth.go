@@ -3,12 +3,31 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 )
 
-// authRetryAfter is the Retry-After, in seconds, of a 503 for a credential
-// that could not be checked yet. Alertmanager retries 5xx with its own
-// backoff; the header is for other clients.
-const authRetryAfter = "1"
+const (
+	// maxLoggedUser caps the user name in a rejection line: the name comes
+	// from the client, and a 700 KB one must not become 700 KB of log.
+	maxLoggedUser = 64
+
+	// rejectLogEvery is the most often a rejection is logged; the rest are
+	// counted into the next line.
+	rejectLogEvery = time.Second
+
+	// authRetryAfter is the Retry-After, in seconds, of a 503 for a
+	// credential that could not be checked yet. Alertmanager retries 5xx
+	// with its own backoff; the header is for other clients.
+	authRetryAfter = "1"
+)
+
+// Reasons a webhook request is refused before the handler, as logged.
+const (
+	AuthMissing    = "missing"    // no Basic Auth credentials
+	AuthWrong      = "wrong"      // unknown user or wrong password: 401
+	AuthOverloaded = "overloaded" // too many unchecked credentials at once: 503
+)
 
 // basicAuth guards next with HTTP Basic Auth. Chi's middleware.BasicAuth is
 // not used: it compares plaintext passwords.
@@ -18,26 +37,75 @@ const authRetryAfter = "1"
 // than 401: Alertmanager retries 5xx only, so a real sender whose password
 // has not been checked yet is delayed, not dropped.
 func basicAuth(users Verifier, log *slog.Logger) func(http.Handler) http.Handler {
+	rejects := &rejectLog{logger: log, every: rejectLogEvery, now: time.Now}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			user, pass, ok := r.BasicAuth()
 			ip := sourceIP(r)
-			if ok && users != nil {
-				verified, err := users.Verify(r.Context(), ip, user, pass)
-				if err != nil {
-					log.Warn("webhook request refused: too many credentials being checked at once", "source_ip", ip, "user", user)
-					w.Header().Set("Retry-After", authRetryAfter)
-					writeJSON(w, http.StatusServiceUnavailable, errBody("too many credentials being checked at once; retry later"))
-					return
-				}
-				if verified {
-					next.ServeHTTP(w, r)
-					return
+			reason := AuthMissing
+			if ok {
+				reason = AuthWrong
+				if users != nil {
+					verified, err := users.Verify(r.Context(), ip, user, pass)
+					switch {
+					case err != nil:
+						reason = AuthOverloaded
+					case verified:
+						next.ServeHTTP(w, r)
+						return
+					}
 				}
 			}
-			log.Warn("webhook request rejected: missing or wrong credentials", "source_ip", ip, "user", user)
+			rejects.log(reason, ip, user)
+			if reason == AuthOverloaded {
+				w.Header().Set("Retry-After", authRetryAfter)
+				writeJSON(w, http.StatusServiceUnavailable, errBody("too many credentials being checked at once; retry later"))
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Basic realm="statusbridge", charset="UTF-8"`)
 			writeJSON(w, http.StatusUnauthorized, errBody("unauthorized"))
 		})
 	}
+}
+
+// rejectLog writes at most one rejection line per interval, so a flood of
+// bad requests costs a line a second, not a line a request. Each line
+// carries how many rejections were left out since the previous one.
+type rejectLog struct {
+	logger *slog.Logger
+	every  time.Duration
+	now    func() time.Time
+
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (l *rejectLog) log(reason, ip, user string) {
+	l.mu.Lock()
+	now := l.now()
+	if !l.last.IsZero() && now.Sub(l.last) < l.every {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	l.last = now
+	suppressed := l.suppressed
+	l.suppressed = 0
+	l.mu.Unlock()
+	l.logger.Warn("webhook request rejected", "reason", reason, "source_ip", ip,
+		"user", cutUser(user), "suppressed", suppressed)
+}
+
+// cutUser returns at most maxLoggedUser runes of user, marked with "…" when
+// cut. Bytes that are not UTF-8 count as one rune each.
+func cutUser(user string) string {
+	n := 0
+	for i := range user {
+		if n == maxLoggedUser {
+			return user[:i] + "…"
+		}
+		n++
+	}
+	return user
 }

@@ -277,3 +277,44 @@ func BenchmarkWebhookUnderAuthFlood(b *testing.B) {
 	b.ReportMetric(ms(0.99), "p99_ms")
 	b.ReportMetric(float64(f.sent.Load())/b.Elapsed().Seconds(), "guesses/s")
 }
+
+// TestHugeUserNameLogIsBounded is issue 10's log probe: 100 requests with a
+// 700 KB user name once wrote 70 MB of log (here 50, as each takes tens of
+// milliseconds to parse). The name is logged cut to 64 characters, and at
+// most one rejection a second is logged.
+func TestHugeUserNameLogIsBounded(t *testing.T) {
+	const requests = 50
+	logs := &syncBuffer{}
+	url := newAuthServer(t, bcrypt.MinCost, logs)
+	huge := strings.Repeat("x", 700<<10)
+	c := &http.Client{}
+	start := time.Now()
+	for i := range requests {
+		a, err := postWebhook(t.Context(), c, url, huge, "hunter2-secret")
+		if err != nil || a.code != http.StatusUnauthorized {
+			t.Fatalf("request %d with a 700 KB user name = %+v, %v; want 401", i, a, err)
+		}
+	}
+	elapsed := time.Since(start)
+	out := logs.String()
+	lines := strings.Count(out, "\n")
+	// One line a second, plus the first: the bound follows the time taken.
+	if limit := 1 + int(elapsed/time.Second) + 1; lines < 1 || lines > limit {
+		t.Errorf("%d requests in %v logged %d lines, want 1 to %d", requests, elapsed, lines, limit)
+	}
+	if bound := lines * 512; len(out) > bound {
+		t.Errorf("%d log lines are %d bytes, want at most %d", lines, len(out), bound)
+	}
+	if strings.Contains(out, strings.Repeat("x", 65)) {
+		t.Errorf("log has more than 64 characters of the user name:\n%.300s", out)
+	}
+	if !strings.Contains(out, "user="+strings.Repeat("x", 64)+"…") {
+		t.Errorf("log lacks the user name cut to 64 characters:\n%.300s", out)
+	}
+	for _, secret := range []string{"hunter2-secret", "Basic "} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%.300s", secret, out)
+		}
+	}
+	t.Logf("%d requests in %v: %d log lines, %d bytes", requests, elapsed, lines, len(out))
+}
