@@ -32,6 +32,9 @@ func TestMetrics(t *testing.T) {
 	m.CachetRequest("PATCH", "/components/{id}", 200, 10*time.Millisecond)
 	m.Reloaded(true, time.Unix(1700000000, 0))
 	m.Reloaded(false, time.Unix(1700000100, 0))
+	m.AuthRejected("wrong")
+	m.AuthRejected("overloaded")
+	m.AuthRejected("overloaded")
 
 	want := `
 # HELP statusbridge_webhook_requests_total Webhook requests answered, by HTTP status code.
@@ -61,11 +64,17 @@ statusbridge_config_last_reload_successful 0
 # HELP statusbridge_config_last_reload_success_timestamp_seconds When the configuration was last loaded successfully.
 # TYPE statusbridge_config_last_reload_success_timestamp_seconds gauge
 statusbridge_config_last_reload_success_timestamp_seconds 1.7e+09
+# HELP statusbridge_webhook_auth_rejections_total Webhook requests refused by Basic Auth, by reason: missing (no credentials, 401), wrong (401), overloaded (too many unchecked credentials at once, 503).
+# TYPE statusbridge_webhook_auth_rejections_total counter
+statusbridge_webhook_auth_rejections_total{reason="missing"} 0
+statusbridge_webhook_auth_rejections_total{reason="overloaded"} 2
+statusbridge_webhook_auth_rejections_total{reason="wrong"} 1
 `
 	names := []string{
 		"statusbridge_webhook_requests_total", "statusbridge_alerts_total", "statusbridge_cachet_requests_total",
 		"statusbridge_component_status", "statusbridge_open_incidents", "statusbridge_pending_writes",
 		"statusbridge_config_last_reload_successful", "statusbridge_config_last_reload_success_timestamp_seconds",
+		"statusbridge_webhook_auth_rejections_total",
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)

@@ -13,7 +13,7 @@ const (
 	maxLoggedUser = 64
 
 	// rejectLogEvery is the most often a rejection is logged; the rest are
-	// counted into the next line.
+	// counted into the next line and into ObserveAuth.
 	rejectLogEvery = time.Second
 
 	// authRetryAfter is the Retry-After, in seconds, of a 503 for a
@@ -22,7 +22,8 @@ const (
 	authRetryAfter = "1"
 )
 
-// Reasons a webhook request is refused before the handler, as logged.
+// Reasons a webhook request is refused before the handler, as passed to
+// Options.ObserveAuth and logged.
 const (
 	AuthMissing    = "missing"    // no Basic Auth credentials
 	AuthWrong      = "wrong"      // unknown user or wrong password: 401
@@ -36,7 +37,7 @@ const (
 // unknown credentials is bounded) is answered 503 with Retry-After rather
 // than 401: Alertmanager retries 5xx only, so a real sender whose password
 // has not been checked yet is delayed, not dropped.
-func basicAuth(users Verifier, log *slog.Logger) func(http.Handler) http.Handler {
+func basicAuth(users Verifier, log *slog.Logger, observe func(reason string)) func(http.Handler) http.Handler {
 	rejects := &rejectLog{logger: log, every: rejectLogEvery, now: time.Now}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,9 @@ func basicAuth(users Verifier, log *slog.Logger) func(http.Handler) http.Handler
 						return
 					}
 				}
+			}
+			if observe != nil {
+				observe(reason)
 			}
 			rejects.log(reason, ip, user)
 			if reason == AuthOverloaded {

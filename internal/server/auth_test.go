@@ -37,9 +37,30 @@ func (okBridge) Apply(context.Context, []alertmanager.Event) (bridge.Result, err
 	return bridge.Result{}, nil
 }
 
+// reasons counts the Options.ObserveAuth calls.
+type reasons struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *reasons) observe(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int{}
+	}
+	r.n[reason]++
+}
+
+func (r *reasons) get(reason string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n[reason]
+}
+
 // newAuthServer serves the real router with one user whose bcrypt hash has
 // the given cost; unknown users are checked against a dummy of that cost.
-func newAuthServer(tb testing.TB, cost int, logs io.Writer) string {
+func newAuthServer(tb testing.TB, cost int, logs io.Writer, observe func(string)) string {
 	tb.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte(floodPassword), cost)
 	if err != nil {
@@ -50,7 +71,7 @@ func newAuthServer(tb testing.TB, cost int, logs io.Writer) string {
 		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(server.New(server.Options{
-		Bridge: okBridge{}, Users: users, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Bridge: okBridge{}, Users: users, Logger: slog.New(slog.NewTextHandler(logs, nil)), ObserveAuth: observe,
 	}))
 	tb.Cleanup(ts.Close)
 	return ts.URL
@@ -152,7 +173,8 @@ func TestAuthFloodKeepsVerifiedSenderFast(t *testing.T) {
 		legitBound         = 500 * time.Millisecond
 		refuseBound        = 2 * time.Second // the wait for a slot is 3 compares, at least 250 ms
 	)
-	url := newAuthServer(t, floodCost, io.Discard)
+	var seen reasons
+	url := newAuthServer(t, floodCost, io.Discard, seen.observe)
 	legit := &http.Client{Transport: &http.Transport{}}
 	if a, err := postWebhook(t.Context(), legit, url, floodUser, floodPassword); err != nil || a.code != http.StatusOK {
 		t.Fatalf("first webhook, before the flood = %+v, %v; want 200", a, err)
@@ -208,6 +230,12 @@ func TestAuthFloodKeepsVerifiedSenderFast(t *testing.T) {
 	if f.slow503 > refuseBound {
 		t.Errorf("slowest 503 took %v, want within %v", f.slow503, refuseBound)
 	}
+	if got, want := seen.get(server.AuthOverloaded), f.codes[http.StatusServiceUnavailable]; got != want {
+		t.Errorf("ObserveAuth(%q) called %d times, want %d (the 503s)", server.AuthOverloaded, got, want)
+	}
+	if got, want := seen.get(server.AuthWrong), f.codes[http.StatusUnauthorized]; got != want {
+		t.Errorf("ObserveAuth(%q) called %d times, want %d (the 401s)", server.AuthWrong, got, want)
+	}
 }
 
 // TestAuthFloodAdmitsNewSenderInTurn is the probe "right after a restart":
@@ -217,7 +245,7 @@ func TestAuthFloodKeepsVerifiedSenderFast(t *testing.T) {
 // behind the flood, and Alertmanager's retries carry it through later.)
 func TestAuthFloodAdmitsNewSenderInTurn(t *testing.T) {
 	const maxAttempts = 5
-	url := newAuthServer(t, floodCost, io.Discard)
+	url := newAuthServer(t, floodCost, io.Discard, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	f := startFlood(ctx, url, 50, 1000)
@@ -253,7 +281,7 @@ func TestAuthFloodAdmitsNewSenderInTurn(t *testing.T) {
 // webhook while 50 connections send wrong credentials at bcrypt cost 10
 // (floodCost).
 func BenchmarkWebhookUnderAuthFlood(b *testing.B) {
-	url := newAuthServer(b, floodCost, io.Discard)
+	url := newAuthServer(b, floodCost, io.Discard, nil)
 	legit := &http.Client{Transport: &http.Transport{}}
 	if a, err := postWebhook(b.Context(), legit, url, floodUser, floodPassword); err != nil || a.code != http.StatusOK {
 		b.Fatalf("first webhook = %+v, %v; want 200", a, err)
@@ -285,7 +313,8 @@ func BenchmarkWebhookUnderAuthFlood(b *testing.B) {
 func TestHugeUserNameLogIsBounded(t *testing.T) {
 	const requests = 50
 	logs := &syncBuffer{}
-	url := newAuthServer(t, bcrypt.MinCost, logs)
+	var seen reasons
+	url := newAuthServer(t, bcrypt.MinCost, logs, seen.observe)
 	huge := strings.Repeat("x", 700<<10)
 	c := &http.Client{}
 	start := time.Now()
@@ -316,5 +345,46 @@ func TestHugeUserNameLogIsBounded(t *testing.T) {
 			t.Errorf("log contains %q:\n%.300s", secret, out)
 		}
 	}
+	if got := seen.get(server.AuthWrong); got != requests {
+		t.Errorf("ObserveAuth(%q) called %d times, want %d: suppressed lines must still count", server.AuthWrong, got, requests)
+	}
 	t.Logf("%d requests in %v: %d log lines, %d bytes", requests, elapsed, lines, len(out))
+}
+
+func TestAuthReasons(t *testing.T) {
+	var seen reasons
+	url := newAuthServer(t, bcrypt.MinCost, io.Discard, seen.observe)
+	tests := []struct {
+		name, user, password string
+		code                 int
+		reason               string
+	}{
+		{name: "no_credentials", code: http.StatusUnauthorized, reason: server.AuthMissing},
+		{name: "wrong_password", user: floodUser, password: "nope", code: http.StatusUnauthorized, reason: server.AuthWrong},
+		{name: "unknown_user", user: "mallory", password: floodPassword, code: http.StatusUnauthorized, reason: server.AuthWrong},
+		{name: "right_password", user: floodUser, password: floodPassword, code: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url+"/webhook", strings.NewReader(emptyWebhook))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.user != "" {
+				req.SetBasicAuth(tt.user, tt.password)
+			}
+			before := seen.get(tt.reason)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("POST /webhook = %d, want %d", resp.StatusCode, tt.code)
+			}
+			if tt.reason != "" && seen.get(tt.reason) != before+1 {
+				t.Errorf("ObserveAuth(%q) not called once", tt.reason)
+			}
+		})
+	}
 }

@@ -54,6 +54,9 @@ type Options struct {
 	// ObserveAlerts, if set, is told how many alerts had each outcome:
 	// applied, stale, ignored_not_status_page, ignored_missing_labels.
 	ObserveAlerts func(outcome string, n int)
+	// ObserveAuth, if set, is told the reason of every webhook request
+	// refused by Basic Auth: AuthMissing, AuthWrong or AuthOverloaded.
+	ObserveAuth func(reason string)
 }
 
 // New returns the router with every route of statusbridge.
@@ -68,7 +71,7 @@ func New(o Options) http.Handler {
 		o.ApplyTimeout = 10 * time.Second
 	}
 	r := chi.NewRouter()
-	r.With(basicAuth(o.Users, o.Logger)).Post("/webhook", handleWebhook(o))
+	r.With(basicAuth(o.Users, o.Logger, o.ObserveAuth)).Post("/webhook", handleWebhook(o))
 	r.Get("/health", handleHealth(o.Warnings))
 	r.Get("/readyz", handleReady(o.Ready))
 	if o.Metrics != nil {
