@@ -388,3 +388,44 @@ func TestAuthReasons(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckDefaultCredentials(t *testing.T) {
+	tests := []struct {
+		name    string
+		listen  string
+		users   bool
+		refused bool
+	}{
+		{name: "all_interfaces_refused", listen: ":5000", refused: true},
+		{name: "ipv4_wildcard_refused", listen: "0.0.0.0:5000", refused: true},
+		{name: "ipv6_wildcard_refused", listen: "[::]:5000", refused: true},
+		{name: "lan_address_refused", listen: "192.168.1.10:5000", refused: true},
+		{name: "host_name_refused", listen: "statusbridge.example.com:5000", refused: true},
+		{name: "no_port_refused", listen: "127.0.0.1", refused: true},
+		{name: "ipv4_loopback_allowed", listen: "127.0.0.1:5000"},
+		{name: "other_127_allowed", listen: "127.0.0.2:5000"},
+		{name: "ipv6_loopback_allowed", listen: "[::1]:5000"},
+		{name: "mapped_loopback_allowed", listen: "[::ffff:127.0.0.1]:5000"},
+		{name: "localhost_allowed", listen: "localhost:5000"},
+		{name: "localhost_any_case_allowed", listen: "LocalHost:0"},
+		{name: "users_set_all_interfaces_allowed", listen: ":5000", users: true},
+		{name: "users_set_lan_allowed", listen: "192.168.1.10:5000", users: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := server.CheckDefaultCredentials(tt.listen, tt.users)
+			if (err != nil) != tt.refused {
+				t.Fatalf("CheckDefaultCredentials(%q, %v) = %v, want refused %v", tt.listen, tt.users, err, tt.refused)
+			}
+			if err == nil {
+				return
+			}
+			// The message is the operator's fix: how to set users, or where to listen.
+			for _, want := range []string{tt.listen, "WEBHOOK_BASIC_AUTH='user:$2y$", "htpasswd -nbB", "127.0.0.1"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("CheckDefaultCredentials(%q) = %q, want it to mention %q", tt.listen, err, want)
+				}
+			}
+		})
+	}
+}
