@@ -135,6 +135,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if demo {
 		page = statuspage.Handler(client, "statusbridge demo", log)
 	}
+	if err := server.CheckDefaultCredentials(f.listen, strings.TrimSpace(f.basicAuth) != ""); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.listen, err)
