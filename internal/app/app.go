@@ -90,7 +90,7 @@ func New(o Options) (*App, error) {
 		// Alertmanager sends a few hundred bytes of headers; a 700 KB
 		// user name is refused (431) before authentication reads it.
 		MaxHeaderBytes: 64 << 10,
-		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:       slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
 	return &App{o: o, log: o.Logger, metrics: m, client: client, br: br, srv: srv}, nil
 }
