@@ -55,23 +55,23 @@ func TestDecodeFixtures(t *testing.T) {
 			name: "firing_two_targets",
 			file: "alertmanager-firing.json",
 			want: []Event{
-				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Firing: true, StartsAt: start},
-				{Fingerprint: "6be5195fe3b68b36", Instance: "127.0.0.1:19101", AlertName: "InstanceDown", ComponentsRaw: "Backend", Critical: false, Firing: true, StartsAt: start},
+				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Severity: "critical", Firing: true, StartsAt: start},
+				{Fingerprint: "6be5195fe3b68b36", Instance: "127.0.0.1:19101", AlertName: "InstanceDown", ComponentsRaw: "Backend", Critical: false, Severity: "critical", Firing: true, StartsAt: start},
 			},
 		},
 		{
 			name: "mixed_one_firing_one_resolved",
 			file: "alertmanager-mixed.json",
 			want: []Event{
-				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Firing: true, StartsAt: start},
-				{Fingerprint: "6be5195fe3b68b36", Instance: "127.0.0.1:19101", AlertName: "InstanceDown", ComponentsRaw: "Backend", Critical: false, Firing: false, StartsAt: start, EndsAt: mustTime(t, "2026-11-25T06:36:11.993Z")},
+				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Severity: "critical", Firing: true, StartsAt: start},
+				{Fingerprint: "6be5195fe3b68b36", Instance: "127.0.0.1:19101", AlertName: "InstanceDown", ComponentsRaw: "Backend", Critical: false, Severity: "critical", Firing: false, StartsAt: start, EndsAt: mustTime(t, "2026-11-25T06:36:11.993Z")},
 			},
 		},
 		{
 			name: "resolved_in_resolved_payload",
 			file: "alertmanager-resolved.json",
 			want: []Event{
-				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Firing: false, StartsAt: start, EndsAt: mustTime(t, "2026-11-25T06:36:31.993Z")},
+				{Fingerprint: "0f4732eecec15950", Instance: "127.0.0.1:19100", AlertName: "InstanceDown", ComponentsRaw: "Backend, API Services", Critical: true, Severity: "critical", Firing: false, StartsAt: start, EndsAt: mustTime(t, "2026-11-25T06:36:31.993Z")},
 			},
 		},
 	}

@@ -17,6 +17,7 @@ const (
 	labelAlert          = "status_page_alert"
 	labelComponent      = "status_page_component"
 	labelCriticalTarget = "status_page_critical_target"
+	labelSeverity       = "severity"
 	labelInstance       = "instance"
 	labelAlertName      = "alertname"
 )
@@ -42,6 +43,9 @@ type Event struct {
 	// Critical is whether status_page_critical_target is "true" (any case,
 	// surrounding space ignored).
 	Critical bool
+	// Severity is the alert's severity label ("" without one); a component
+	// may count some severities as degraded, not down (spec §12).
+	Severity string
 	// Firing is the alert's own status, not the payload's.
 	Firing           bool
 	StartsAt, EndsAt time.Time
@@ -94,6 +98,7 @@ func Events(m *Message) (events []Event, ignored []Ignored) {
 			AlertName:     name,
 			ComponentsRaw: a.Labels[labelComponent],
 			Critical:      labelTrue(a.Labels[labelCriticalTarget]),
+			Severity:      a.Labels[labelSeverity],
 			Firing:        a.Status == statusFiring,
 			StartsAt:      a.StartsAt,
 			EndsAt:        a.EndsAt,

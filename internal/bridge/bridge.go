@@ -313,9 +313,13 @@ func (b *Bridge) loadTarget(c cachet.Component) {
 		return
 	}
 	critical, names := status.ParseDescription(c.Description)
+	firing := make([]status.MetaAlert, len(names))
+	for i, n := range names {
+		firing[i] = status.MetaAlert{Name: n}
+	}
 	complete := true
 	if m, whole, ok := status.DecodeTargetMeta(c.Meta); ok {
-		instance, raw, names, complete = m.Instance, m.Components, m.Alerts, whole
+		instance, raw, firing, complete = m.Instance, m.Components, m.Alerts, whole
 	}
 	t, exists := b.targets[c.Name]
 	if !exists {
@@ -332,11 +336,15 @@ func (b *Bridge) loadTarget(c cachet.Component) {
 	if c.Status != status.MajorOutage || len(t.alerts) > 0 {
 		return
 	}
-	if len(names) == 0 || !complete {
+	if len(firing) == 0 || !complete {
 		t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
 	}
-	for _, n := range names {
-		t.alerts[restoredKey(n)] = &alertState{name: n, firing: true}
+	for _, a := range firing {
+		st := &alertState{name: a.Name, severity: a.Severity, firing: true}
+		if a.Start != 0 {
+			st.startsAt = time.Unix(a.Start, 0).UTC()
+		}
+		t.alerts[restoredKey(a.Name)] = st
 	}
 }
 

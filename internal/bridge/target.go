@@ -69,6 +69,7 @@ func (t *target) record(ev alertmanager.Event, now time.Time) outcome {
 
 type alertState struct {
 	name     string
+	severity string
 	firing   bool
 	startsAt time.Time
 	alert    template.Alert
@@ -128,7 +129,7 @@ func (t *target) apply(ev alertmanager.Event, now time.Time) outcome {
 			return duplicate
 		}
 	}
-	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert, seen: now}
+	t.alerts[ev.Fingerprint] = &alertState{name: ev.AlertName, severity: ev.Severity, firing: ev.Firing, startsAt: ev.StartsAt, alert: ev.Alert, seen: now}
 	return applied
 }
 
@@ -160,9 +161,11 @@ func (t *target) down() bool {
 // metadata (head), it also records the exact alert names.
 func (t *target) desired(head bool) (compState, map[string]any) {
 	var names []string
+	var firing []status.MetaAlert
 	for _, a := range t.alerts {
 		if a.counts() {
 			names = append(names, a.name)
+			firing = append(firing, status.MetaAlert{Name: a.name, Severity: a.severity, Start: unix(a.startsAt)})
 		}
 	}
 	s := status.Operational
@@ -178,9 +181,17 @@ func (t *target) desired(head bool) (compState, map[string]any) {
 		// healthy one need not be rewritten to record it.
 		return want, nil
 	}
-	meta := status.TargetMeta{Instance: t.instance, Components: t.raw, Alerts: names}.Encode()
+	meta := status.TargetMeta{Instance: t.instance, Components: t.raw, Alerts: firing}.Encode()
 	want.meta = metaKey(meta)
 	return want, meta
+}
+
+// unix is t in Unix seconds, 0 for the zero time.
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // observed is what Cachet holds for an invisible component.
@@ -198,7 +209,7 @@ func metaKey(meta map[string]any) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%q %q %q %v", m.Instance, m.Components, m.Alerts, complete)
+	return fmt.Sprintf("%q %q %+v %v", m.Instance, m.Components, m.Alerts, complete)
 }
 
 func (b *Bridge) convergeTarget(ctx context.Context, key string) error {

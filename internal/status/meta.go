@@ -1,6 +1,7 @@
 package status
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"sort"
@@ -29,36 +30,52 @@ const (
 // TargetMeta is what an invisible component's metadata records.
 type TargetMeta struct {
 	Instance   string
-	Components string   // status_page_component as written
-	Alerts     []string // names of the alerts firing on it, sorted
+	Components string      // status_page_component as written
+	Alerts     []MetaAlert // the alerts firing on it, sorted
 }
 
-// Encode renders m as metadata, every value within Cachet's column. Alert
-// names beyond what fits are dropped; Complete on the decoded value tells.
+// MetaAlert is one firing alert as the metadata keeps it: enough to count
+// it after a restart (its severity, for degraded_severities) and to time
+// it (when it started, for outage_after).
+type MetaAlert struct {
+	Name, Severity string
+	Start          int64 // startsAt in Unix seconds; 0 when unknown
+}
+
+// Encode renders m as metadata, every value within Cachet's column. Alerts
+// beyond what fits are dropped; Complete on the decoded value tells.
 func (m TargetMeta) Encode() map[string]any {
 	out := map[string]any{}
 	putMeta(out, MetaInstance, m.Instance)
 	putMeta(out, MetaComponents, m.Components)
-	names := slices.Clone(m.Alerts)
-	slices.Sort(names)
-	names = slices.Compact(names)
-	if names == nil {
-		names = []string{}
-	}
-	if putMeta(out, MetaAlerts, alertList(names, false)) {
+	alerts := slices.Clone(m.Alerts)
+	slices.SortFunc(alerts, func(a, b MetaAlert) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Severity, b.Severity), cmp.Compare(a.Start, b.Start))
+	})
+	alerts = slices.Compact(alerts)
+	if putMeta(out, MetaAlerts, alertList(alerts, false)) {
 		return out
 	}
 	// Too many to keep: the longest prefix that fits, marked incomplete.
-	n := sort.Search(len(names), func(n int) bool { return !putMeta(map[string]any{}, MetaAlerts, alertList(names[:n], true)) }) - 1
-	putMeta(out, MetaAlerts, alertList(names[:max(n, 0)], true))
+	n := sort.Search(len(alerts), func(n int) bool { return !putMeta(map[string]any{}, MetaAlerts, alertList(alerts[:n], true)) }) - 1
+	putMeta(out, MetaAlerts, alertList(alerts[:max(n, 0)], true))
 	return out
 }
 
-func alertList(names []string, cut bool) string {
-	if cut {
-		names = append(slices.Clip(names), "+more")
+// moreMark ends an alert list that was cut.
+const moreMark = "+more"
+
+// alertList renders alerts as a JSON array of [name, severity, start in
+// Unix seconds] triples, so a name with commas stays one name.
+func alertList(alerts []MetaAlert, cut bool) string {
+	rows := make([]any, 0, len(alerts)+1)
+	for _, a := range alerts {
+		rows = append(rows, []any{a.Name, a.Severity, a.Start})
 	}
-	js, _ := json.Marshal(names) // a []string always marshals
+	if cut {
+		rows = append(rows, moreMark)
+	}
+	js, _ := json.Marshal(rows) // strings and integers always marshal
 	return string(js)
 }
 
@@ -68,19 +85,37 @@ func alertList(names []string, cut bool) string {
 func DecodeTargetMeta(meta map[string]any) (m TargetMeta, complete, ok bool) {
 	inst, ok1 := getMeta(meta, MetaInstance)
 	comps, ok2 := getMeta(meta, MetaComponents)
-	alerts, ok3 := getMeta(meta, MetaAlerts)
+	list, ok3 := getMeta(meta, MetaAlerts)
 	if !ok1 || !ok2 || !ok3 {
 		return TargetMeta{}, false, false
 	}
-	var names []string
-	if err := json.Unmarshal([]byte(alerts), &names); err != nil {
+	var rows []json.RawMessage
+	if err := json.Unmarshal([]byte(list), &rows); err != nil {
 		return TargetMeta{}, false, false
 	}
+	m = TargetMeta{Instance: inst, Components: comps, Alerts: []MetaAlert{}}
 	complete = true
-	if n := len(names); n > 0 && names[n-1] == "+more" {
-		names, complete = names[:n-1], false
+	for _, row := range rows {
+		var name string
+		if json.Unmarshal(row, &name) == nil {
+			if name == moreMark {
+				complete = false
+			} else {
+				m.Alerts = append(m.Alerts, MetaAlert{Name: name}) // a bare name
+			}
+			continue
+		}
+		var triple []json.RawMessage
+		if json.Unmarshal(row, &triple) != nil || len(triple) != 3 {
+			return TargetMeta{}, false, false
+		}
+		var a MetaAlert
+		if json.Unmarshal(triple[0], &a.Name) != nil || json.Unmarshal(triple[1], &a.Severity) != nil || json.Unmarshal(triple[2], &a.Start) != nil {
+			return TargetMeta{}, false, false
+		}
+		m.Alerts = append(m.Alerts, a)
 	}
-	return TargetMeta{Instance: inst, Components: comps, Alerts: names}, complete, true
+	return m, complete, true
 }
 
 // putMeta stores v under key, split into column-sized parts. It reports

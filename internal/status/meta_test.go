@@ -9,16 +9,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+func alerts(names ...string) []MetaAlert {
+	out := []MetaAlert{}
+	for _, n := range names {
+		out = append(out, MetaAlert{Name: n, Severity: "critical", Start: 1764052555})
+	}
+	return out
+}
+
 func TestTargetMetaRoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
 		m    TargetMeta
 	}{
-		{"plain", TargetMeta{Instance: "10.0.0.1:9100", Components: "Web", Alerts: []string{"InstanceDown"}}},
-		{"commas_and_pipes", TargetMeta{Instance: "a | b", Components: "Web, API", Alerts: []string{"Disk full, root", "x|y"}}},
-		{"no_alerts", TargetMeta{Instance: "x", Components: "Web", Alerts: []string{}}},
-		{"long_unicode", TargetMeta{Instance: strings.Repeat("ü", 700), Components: strings.Repeat("Web,", 100), Alerts: []string{"\"quoted\"", strings.Repeat("é", 400)}}},
-		{"empty_values", TargetMeta{Instance: "", Components: "", Alerts: []string{""}}},
+		{"plain", TargetMeta{Instance: "10.0.0.1:9100", Components: "Web", Alerts: alerts("InstanceDown")}},
+		{"commas_and_pipes", TargetMeta{Instance: "a | b", Components: "Web, API", Alerts: alerts("Disk full, root", "x|y")}},
+		{"no_alerts", TargetMeta{Instance: "x", Components: "Web", Alerts: []MetaAlert{}}},
+		{"no_severity_no_start", TargetMeta{Instance: "x", Components: "Web", Alerts: []MetaAlert{{Name: "A"}}}},
+		{"long_unicode", TargetMeta{Instance: strings.Repeat("ü", 700), Components: strings.Repeat("Web,", 100), Alerts: alerts(`"quoted"`, strings.Repeat("é", 400))}},
+		{"empty_values", TargetMeta{Instance: "", Components: "", Alerts: alerts("")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,14 +53,22 @@ func TestTargetMetaCutsTooManyAlerts(t *testing.T) {
 	for i := range 2000 {
 		names = append(names, fmt.Sprintf("alert-%04d-%s", i, strings.Repeat("z", i%7)))
 	}
-	got, complete, ok := DecodeTargetMeta(TargetMeta{Instance: "x", Components: "Web", Alerts: names}.Encode())
+	got, complete, ok := DecodeTargetMeta(TargetMeta{Instance: "x", Components: "Web", Alerts: alerts(names...)}.Encode())
 	if !ok || complete || len(got.Alerts) == 0 || len(got.Alerts) >= len(names) {
-		t.Errorf("ok %v complete %v, %d of %d names; want a cut, incomplete list", ok, complete, len(got.Alerts), len(names))
+		t.Errorf("ok %v complete %v, %d of %d alerts; want a cut, incomplete list", ok, complete, len(got.Alerts), len(names))
+	}
+}
+
+func TestDecodeTargetMetaReadsBareNames(t *testing.T) {
+	got, complete, ok := DecodeTargetMeta(map[string]any{MetaInstance: "x", MetaComponents: "Web", MetaAlerts: `["a,b","c"]`})
+	if !ok || !complete || !cmp.Equal(got.Alerts, []MetaAlert{{Name: "a,b"}, {Name: "c"}}) {
+		t.Errorf("DecodeTargetMeta(bare names) = %+v, %v, %v", got, complete, ok)
 	}
 }
 
 func TestDecodeTargetMetaRejectsForeign(t *testing.T) {
-	for _, m := range []map[string]any{nil, {}, {"spec_probe": "1"}, {MetaInstance: "x", MetaComponents: "Web", MetaAlerts: "not json"}, {MetaInstance: 3}} {
+	for _, m := range []map[string]any{nil, {}, {"spec_probe": "1"}, {MetaInstance: "x", MetaComponents: "Web", MetaAlerts: "not json"},
+		{MetaInstance: "x", MetaComponents: "Web", MetaAlerts: `[[1,2]]`}, {MetaInstance: 3}} {
 		if _, _, ok := DecodeTargetMeta(m); ok {
 			t.Errorf("DecodeTargetMeta(%v) ok, want not statusbridge's", m)
 		}
@@ -59,15 +76,15 @@ func TestDecodeTargetMetaRejectsForeign(t *testing.T) {
 }
 
 func FuzzTargetMeta(f *testing.F) {
-	f.Add("10.0.0.1:9100", "Web", "InstanceDown")
-	f.Add(strings.Repeat("ü", 300), "a | b, c", "x,y")
-	f.Fuzz(func(t *testing.T, instance, comps, alert string) {
-		if !utf8.ValidString(instance) || !utf8.ValidString(comps) || !utf8.ValidString(alert) {
+	f.Add("10.0.0.1:9100", "Web", "InstanceDown", "critical", int64(1764052555))
+	f.Add(strings.Repeat("ü", 300), "a | b, c", "x,y", "", int64(0))
+	f.Fuzz(func(t *testing.T, instance, comps, alert, severity string, start int64) {
+		if !utf8.ValidString(instance) || !utf8.ValidString(comps) || !utf8.ValidString(alert) || !utf8.ValidString(severity) {
 			return // labels are UTF-8 (Alertmanager's JSON)
 		}
-		m := TargetMeta{Instance: instance, Components: comps, Alerts: []string{alert}}
+		m := TargetMeta{Instance: instance, Components: comps, Alerts: []MetaAlert{{Name: alert, Severity: severity, Start: start}}}
 		got, complete, ok := DecodeTargetMeta(m.Encode())
-		if len(instance) < 4000 && len(comps) < 4000 && len(alert) < 4000 {
+		if len(instance) < 4000 && len(comps) < 4000 && len(alert)+len(severity) < 4000 {
 			if !ok || !complete || !cmp.Equal(m, got) {
 				t.Fatalf("round trip: %+v → %+v (ok %v complete %v)", m, got, ok, complete)
 			}

@@ -45,26 +45,40 @@ func (s Status) Label() string {
 // String renders s as the legacy log lines do: "4 (Major Outage)".
 func (s Status) String() string { return fmt.Sprintf("%d (%s)", int(s), s.Label()) }
 
-// Target is what the status rules need to know about one scraped endpoint.
+// Target is what the status rules need to know about one scraped endpoint
+// that is a member of a visible component.
 type Target struct {
-	Down     bool
+	// Down: a status-page alert fires on it whose severity is not one the
+	// component counts as degraded.
+	Down bool
+	// Degraded: alerts fire on it, but only ones of a degraded severity.
+	Degraded bool
 	Critical bool
 	// Maintenance is set when the target's alerts are muted by a silence
 	// and statusbridge is told to show that as maintenance.
 	Maintenance bool
 }
 
-// Aggregate applies the status rules (spec §2) to the targets that feed one
-// visible component. ok is false when there are no targets: such a component
-// is left as it is. An outage outranks maintenance; with no outage, any
-// target under maintenance puts the component under maintenance.
-func Aggregate(targets []Target) (s Status, ok bool) {
+// Aggregate applies the status rules of spec §2 (the defaults of §12) to
+// the targets that feed one visible component.
+func Aggregate(targets []Target) (s Status, ok bool) { return Evaluate(targets, nil) }
+
+// Evaluate applies the status rules (spec §12) to the members of one
+// visible component, first match wins: a critical member down → Major
+// Outage; majorWhen(down, members) → Major Outage (nil: all members down);
+// any member down → Partial Outage; any under maintenance → Under
+// Maintenance; any degraded → Performance Issues; otherwise Operational.
+// ok is false when there are no members: such a component is left as it
+// is. An outage outranks maintenance, and planned work outranks a
+// degradation, which is no outage.
+func Evaluate(targets []Target, majorWhen func(down, members int) bool) (s Status, ok bool) {
 	if len(targets) == 0 {
 		return 0, false
 	}
-	down, maintenance := 0, false
+	down, maintenance, degraded := 0, false, false
 	for _, t := range targets {
 		maintenance = maintenance || t.Maintenance
+		degraded = degraded || t.Degraded
 		if !t.Down {
 			continue
 		}
@@ -73,15 +87,30 @@ func Aggregate(targets []Target) (s Status, ok bool) {
 		}
 		down++
 	}
-	switch down {
-	case 0:
-		if maintenance {
-			return UnderMaintenance, true
-		}
-		return Operational, true
-	case len(targets):
-		return MajorOutage, true
-	default:
-		return PartialOutage, true
+	if majorWhen == nil {
+		majorWhen = func(down, members int) bool { return down == members }
 	}
+	switch {
+	case down > 0 && majorWhen(down, len(targets)):
+		return MajorOutage, true
+	case down > 0:
+		return PartialOutage, true
+	case maintenance:
+		return UnderMaintenance, true
+	case degraded:
+		return PerformanceIssues, true
+	default:
+		return Operational, true
+	}
+}
+
+// Rank orders statuses by how bad they are for a visitor: Operational,
+// Performance Issues, Partial Outage, Major Outage. Under Maintenance and
+// Unknown are not on that scale (ok false).
+func (s Status) Rank() (rank int, ok bool) {
+	switch s {
+	case Operational, PerformanceIssues, PartialOutage, MajorOutage:
+		return int(s), true
+	}
+	return 0, false
 }

@@ -42,6 +42,56 @@ func TestAggregate(t *testing.T) {
 	}
 }
 
+func TestEvaluate(t *testing.T) {
+	up := Target{}
+	down := Target{Down: true}
+	degraded := Target{Degraded: true}
+	critDown := Target{Down: true, Critical: true}
+	half := func(down, members int) bool { return down >= (members+1)/2 } // "50%", rounded up
+	two := func(down, _ int) bool { return down >= 2 }                     // a count: 2
+	tests := []struct {
+		name      string
+		targets   []Target
+		majorWhen func(down, members int) bool
+		want      Status
+	}{
+		{"degraded_only_is_performance_issues", []Target{up, degraded}, nil, PerformanceIssues},
+		{"all_degraded_is_performance_issues", []Target{degraded, degraded}, nil, PerformanceIssues},
+		{"down_outranks_degraded", []Target{degraded, down, up}, nil, PartialOutage},
+		{"maintenance_outranks_degraded", []Target{degraded, {Maintenance: true}}, nil, UnderMaintenance},
+		{"half_of_four_down_is_major_at_50pct", []Target{down, down, up, up}, half, MajorOutage},
+		{"one_of_four_down_is_partial_at_50pct", []Target{down, up, up, up}, half, PartialOutage},
+		{"two_of_three_is_major_at_50pct_rounded_up", []Target{down, down, up}, half, MajorOutage},
+		{"count_2_reached", []Target{down, down, up, up, up}, two, MajorOutage},
+		{"count_2_not_reached", []Target{down, up, up}, two, PartialOutage},
+		{"critical_still_forces_major_under_a_threshold", []Target{critDown, up, up, up}, two, MajorOutage},
+		{"nothing_down_never_major_even_if_threshold_is_zero", []Target{up, up}, func(int, int) bool { return true }, Operational},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, ok := Evaluate(tt.targets, tt.majorWhen); got != tt.want || !ok {
+				t.Errorf("Evaluate(%+v) = %v, %v, want %v, true", tt.targets, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestRank(t *testing.T) {
+	var prev int
+	for _, s := range []Status{Operational, PerformanceIssues, PartialOutage, MajorOutage} {
+		r, ok := s.Rank()
+		if !ok || r <= prev {
+			t.Errorf("%v.Rank() = %d, %v; want a rank above %d", s, r, ok, prev)
+		}
+		prev = r
+	}
+	for _, s := range []Status{Unknown, UnderMaintenance, 0} {
+		if _, ok := s.Rank(); ok {
+			t.Errorf("%v is ranked; maintenance and unknown are off the scale", s)
+		}
+	}
+}
+
 func TestStatusString(t *testing.T) {
 	tests := []struct {
 		s    Status
