@@ -48,7 +48,7 @@ func TestEvaluate(t *testing.T) {
 	degraded := Target{Degraded: true}
 	critDown := Target{Down: true, Critical: true}
 	half := func(down, members int) bool { return down >= (members+1)/2 } // "50%", rounded up
-	two := func(down, _ int) bool { return down >= 2 }                     // a count: 2
+	two := func(down, _ int) bool { return down >= 2 }                    // a count: 2
 	tests := []struct {
 		name      string
 		targets   []Target
