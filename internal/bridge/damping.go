@@ -1,0 +1,162 @@
+package bridge
+
+import (
+	"slices"
+	"time"
+
+	"statusbridge/internal/status"
+)
+
+// This file is the decision layer of flap damping (spec §12): pure
+// functions from what a visible component computes, what it publishes and
+// since when its status has been how bad, to what to publish now.
+
+// levels holds one time per rank on the status scale (Operational 1 …
+// Major Outage 4); index 0 is unused.
+type levels [5]time.Time
+
+// publishState is what decidePublish reads.
+type publishState struct {
+	published, computed status.Status
+	// worse[L]: since when the computed status has been at least as bad
+	// as rank L, without a break; zero while it is not.
+	worse levels
+	// better[L]: since when it has been at least as good as rank L.
+	better                     levels
+	outageAfter, recoveryAfter time.Duration
+	now                        time.Time
+}
+
+// decidePublish is the status to publish now, and when to decide again
+// because a change waits for its window (zero when none does). A change
+// toward a worse status is published once the computed status has stayed
+// at least that bad for outageAfter, toward a better one once it has held
+// for recoveryAfter; between the two, the worst (or best) level whose
+// window has passed. Statuses off the scale (maintenance, unknown) and a
+// first publication are not damped.
+func decidePublish(p publishState) (status.Status, time.Time) {
+	pr, pok := p.published.Rank()
+	cr, cok := p.computed.Rank()
+	switch {
+	case !pok || !cok || pr == cr:
+		return p.computed, time.Time{}
+	case cr > pr:
+		return damp(p.worse, pr, cr, -1, p.outageAfter, p.now, p.published)
+	default:
+		return damp(p.better, pr, cr, +1, p.recoveryAfter, p.now, p.published)
+	}
+}
+
+// damp walks from the computed rank toward the published one (step +1 or
+// -1) and publishes the first level whose window has passed.
+func damp(since levels, pr, cr, step int, window time.Duration, now time.Time, published status.Status) (status.Status, time.Time) {
+	for l := cr; l != pr; l += step {
+		if t := since[l]; !t.IsZero() && now.Sub(t) >= window || window <= 0 {
+			next := time.Time{}
+			if l != cr {
+				next = since[l-step].Add(window) // a step further is still waiting
+			}
+			return status.Status(l), next
+		}
+	}
+	return published, since[pr-step].Add(window)
+}
+
+// calmer keeps better for a component whose computed status is now c:
+// each level at least as good as c has held since the first time it was
+// seen so; the others are broken off.
+func calmer(better levels, c status.Status, now time.Time) levels {
+	cr, ok := c.Rank()
+	for l := 1; l < len(better); l++ {
+		switch {
+		case !ok || cr > l:
+			better[l] = time.Time{}
+		case better[l].IsZero():
+			better[l] = now
+		}
+	}
+	return better
+}
+
+// longAgo stands for the start of an alert restored from Cachet without
+// one: its window has passed.
+var longAgo = time.Unix(1, 0).UTC()
+
+// startOf is an alert's start for the windows.
+func startOf(t time.Time) time.Time {
+	if t.IsZero() {
+		return longAgo
+	}
+	return t
+}
+
+// timedTarget is one member or candidate member of a visible component, as
+// far as the outage windows need it: since when it has been down and
+// degraded (zero when it is not).
+type timedTarget struct {
+	configured, critical bool
+	down, degraded       bool
+	downAt, degradedAt   time.Time
+}
+
+// worseSince derives, from the start of the alerts that fire now, since
+// when the component's computed status has been at least as bad as each
+// level. It needs no memory, so a restart keeps every running window: the
+// alerts Alertmanager sends again carry their startsAt, and those restored
+// from Cachet carry it in the metadata. majorWhen is the component's
+// major_when_down.
+func worseSince(ts []timedTarget, majorWhen func(down, members int) bool) levels {
+	type change struct {
+		at       time.Time
+		t        int
+		toDown   bool
+		toMember bool
+	}
+	var changes []change
+	members := 0
+	for i, t := range ts {
+		if t.configured {
+			members++
+		}
+		degradedFirst := t.degraded && (!t.down || t.degradedAt.Before(t.downAt))
+		if degradedFirst {
+			changes = append(changes, change{at: t.degradedAt, t: i, toMember: !t.configured})
+		}
+		if t.down {
+			changes = append(changes, change{at: t.downAt, t: i, toDown: true, toMember: !t.configured && !degradedFirst})
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b change) int { return a.at.Compare(b.at) })
+	var out levels
+	down, degraded, critDown := 0, 0, false
+	for _, c := range changes {
+		if c.toMember {
+			members++
+		}
+		if c.toDown {
+			down++
+			critDown = critDown || ts[c.t].critical
+			if ts[c.t].degraded && ts[c.t].degradedAt.Before(ts[c.t].downAt) {
+				degraded--
+			}
+		} else {
+			degraded++
+		}
+		s := status.Operational
+		switch {
+		case critDown || down > 0 && majorWhen(down, members):
+			s = status.MajorOutage
+		case down > 0:
+			s = status.PartialOutage
+		case degraded > 0:
+			s = status.PerformanceIssues
+		}
+		r, _ := s.Rank()
+		for l := 2; l <= r; l++ {
+			if out[l].IsZero() {
+				out[l] = c.at
+			}
+		}
+	}
+	return out
+}
