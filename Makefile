@@ -7,9 +7,15 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3000x
 MODEL_CHECKS ?= 2000
 STATICCHECK_VERSION ?= v0.8.2
+# promtool for `make mixin`, built from the Go module proxy without the
+# service-discovery plugins (rules need none; it halves the cold build) and
+# kept in TOOLS_BIN, where `make e2e` keeps its Alertmanager.
+PROMTOOL_VERSION ?= v0.316.0
+TOOLS_BIN ?= $(HOME)/.cache/statusbridge/bin
+PROMTOOL := $(TOOLS_BIN)/promtool
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load mixin
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -57,6 +63,15 @@ bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios
 
 e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
 	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+
+mixin: ## check alerting rules and dashboard
+	@if ! $(GO) version -m $(PROMTOOL) 2>/dev/null | grep -Eq '^\s+mod\s+github.com/prometheus/prometheus\s+$(PROMTOOL_VERSION)\s'; then \
+		echo "mixin: building promtool $(PROMTOOL_VERSION) into $(TOOLS_BIN) (minutes, once)"; \
+		GOBIN=$(TOOLS_BIN) GOFLAGS= $(GO) install -tags remove_all_sd github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION); \
+	fi
+	$(PROMTOOL) check rules deploy/mixin/alerts.yml
+	cd deploy/mixin && $(PROMTOOL) test rules tests.yml
+	$(GO) test -count=1 -run '^(TestMetricNames|TestMixin)' ./deploy/
 
 lint-deploy: ## shellcheck the deploy scripts
 	shellcheck deploy/*.sh deploy/*/*.sh
