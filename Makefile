@@ -13,9 +13,12 @@ STATICCHECK_VERSION ?= v0.8.2
 PROMTOOL_VERSION ?= v0.316.0
 TOOLS_BIN ?= $(HOME)/.cache/statusbridge/bin
 PROMTOOL := $(TOOLS_BIN)/promtool
+# The highest `systemd-analyze security` exposure (in tenths) the unit may
+# reach; it is at 1.4.
+SYSTEMD_EXPOSURE ?= 20
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load mixin
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load mixin systemd-verify
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -72,6 +75,14 @@ mixin: ## check alerting rules and dashboard
 	$(PROMTOOL) check rules deploy/mixin/alerts.yml
 	cd deploy/mixin && $(PROMTOOL) test rules tests.yml
 	$(GO) test -count=1 -run '^(TestMetricNames|TestMixin)' ./deploy/
+
+systemd-verify: build ## systemd-analyze verify and security on deploy/systemd/statusbridge.service
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	sed 's|/usr/local/bin/statusbridge|$(CURDIR)/bin/statusbridge|' deploy/systemd/statusbridge.service >"$$tmp/statusbridge.service"; \
+	out=$$(systemd-analyze verify "$$tmp/statusbridge.service" 2>&1) || { echo "$$out"; exit 1; }; \
+	if [ -n "$$out" ]; then echo "$$out"; echo "systemd-verify: systemd-analyze verify warned (above); fix the unit"; exit 1; fi; \
+	sec=$$(systemd-analyze security --offline=true --threshold=$(SYSTEMD_EXPOSURE) "$$tmp/statusbridge.service" 2>&1) || { echo "$$sec"; exit 1; }; \
+	echo "systemd-verify: unit verified; $$(echo "$$sec" | tail -n 1)"
 
 lint-deploy: ## shellcheck the deploy scripts
 	shellcheck deploy/*.sh deploy/*/*.sh
