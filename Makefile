@@ -65,7 +65,7 @@ bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios
 	$(GO) run ./cmd/statusbench -scenarios a,b
 
 e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
-	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+	$(GO) test -v -tags e2e -count=1 -timeout 10m ./e2e/...
 
 mixin: ## check alerting rules and dashboard
 	@if ! $(GO) version -m $(PROMTOOL) 2>/dev/null | grep -Eq '^\s+mod\s+github.com/prometheus/prometheus\s+$(PROMTOOL_VERSION)\s'; then \
