@@ -30,8 +30,9 @@ EOF
 
 # The oldest compose tools deploy.sh drives: podman-compose 1.0.6 is the
 # first release with the global --env-file (Debian 12's 1.0.3 fails with
-# "invalid choice: '.env'"); docker compose 2.20.0 is the oldest we accept
-# (earlier 2.x releases rejected the top-level name: for a while).
+# "invalid choice: '.env'"). docker compose 2.20.0 is the oldest we accept:
+# older 2.x releases are untested here, and some (2.7.0) rejected the
+# top-level name: that compose.yaml uses.
 min_podman_compose=1.0.6
 min_docker_compose=2.20.0
 
