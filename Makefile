@@ -19,7 +19,7 @@ PROMTOOL := $(TOOLS_BIN)/promtool
 SYSTEMD_EXPOSURE ?= 20
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load mixin systemd-verify
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,11 @@ bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios
 e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
 	$(GO) test -v -tags e2e -count=1 -timeout 10m ./e2e/...
 
+lint-deploy: ## shellcheck the deploy scripts
+	shellcheck deploy/*.sh deploy/*/*.sh
+
+.PHONY: mixin systemd-verify
+
 mixin: ## check alerting rules and dashboard
 	@if ! $(GO) version -m $(PROMTOOL) 2>/dev/null | grep -Eq '^\s+mod\s+github.com/prometheus/prometheus\s+$(PROMTOOL_VERSION)\s'; then \
 		echo "mixin: building promtool $(PROMTOOL_VERSION) into $(TOOLS_BIN) (minutes, once)"; \
@@ -84,9 +89,6 @@ systemd-verify: build ## systemd-analyze verify and security on deploy/systemd/s
 	if [ -n "$$out" ]; then echo "$$out"; echo "systemd-verify: systemd-analyze verify warned (above); fix the unit"; exit 1; fi; \
 	sec=$$(systemd-analyze security --offline=true --threshold=$(SYSTEMD_EXPOSURE) "$$tmp/statusbridge.service" 2>&1) || { echo "$$sec"; exit 1; }; \
 	echo "systemd-verify: unit verified; $$(echo "$$sec" | tail -n 1)"
-
-lint-deploy: ## shellcheck the deploy scripts
-	shellcheck deploy/*.sh deploy/*/*.sh
 
 compose-up: ## build, seed and start the production stack (deploy/deploy.sh; see README)
 	bash deploy/deploy.sh
