@@ -7,17 +7,18 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 FUZZTIME ?= 3000x
 MODEL_CHECKS ?= 2000
 STATICCHECK_VERSION ?= v0.8.2
+GOCYCLO_VERSION ?= v0.6.0
 PKGS     := ./...
 
-.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load
+.PHONY: help run build test fuzz vet lint fmt-check tidy-check validate-examples bench lint-deploy compose-up e2e bench-load contract cyclo
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-run: ## build and start the demo: daemon + in-process Cachet emulator on :5000
-	$(GO) run ./cmd/statusbridge demo
+run: ## build and start the demo: daemon + in-process Cachet emulator on :5000 (cmd/statusbridge-demo)
+	$(GO) run ./cmd/statusbridge-demo
 
-build: ## static binary in bin/, built as the container image builds it
+build: ## static production binary in bin/, built as the container image builds it (no emulator: the demo is cmd/statusbridge-demo)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/statusbridge ./cmd/statusbridge
 
 test: fmt-check tidy-check vet lint validate-examples ## the whole suite: checks, every test with -race, the model test on many seeds, each fuzz target briefly
@@ -36,8 +37,11 @@ fuzz: ## run each fuzz target briefly (FUZZTIME executions per target)
 vet: ## go vet
 	$(GO) vet $(PKGS)
 
-lint: ## staticcheck, pinned (e2e files included)
+lint: cyclo ## staticcheck (e2e files included) and gocyclo, pinned
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags e2e $(PKGS)
+
+cyclo: ## fail if a production function is above cyclomatic complexity 15
+	$(GO) run github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION) -over 15 -ignore '_test\.go|cachettest|statusbench|cachet-emulator' .
 
 fmt-check: ## fail if gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -54,6 +58,14 @@ bench: ## Go benchmarks of the hot paths
 
 bench-load: ## load benchmark: real emulator + statusbridge processes, scenarios a and b (see BENCHMARKS.md)
 	$(GO) run ./cmd/statusbench -scenarios a,b
+
+contract: ## the Cachet client's contract checks: on the emulator (HEAD, BASE) and, with CACHET_API_URL and CACHET_API_TOKEN set, on that live Cachet (objects named sbcontract-*, deleted afterwards)
+	@if [ -z "$$CACHET_API_URL" ] || [ -z "$$CACHET_API_TOKEN" ]; then \
+		echo "contract: CACHET_API_URL and CACHET_API_TOKEN are not both set: the live Cachet is skipped, the emulator runs"; \
+	else \
+		echo "contract: live Cachet at $$CACHET_API_URL (writes and deletes sbcontract-* objects)"; \
+	fi
+	$(GO) test -v -count=1 -run '^TestContract$$' ./internal/cachet/contract/ -contract.live
 
 e2e: ## end-to-end tests against a real Alertmanager (builds it once into ~/.cache/statusbridge/bin)
 	$(GO) test -v -tags e2e -count=1 -timeout 10m ./e2e/...

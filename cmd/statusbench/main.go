@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/statusbench                  # scenarios a and b
 //	go run ./cmd/statusbench -scenarios a,b,c # c runs under Cachet's rate limit and takes minutes
+//	go run ./cmd/statusbench -scenarios d     # service-discovery churn and --discovered-ttl
 package main
 
 import (
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("statusbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	list := fs.String("scenarios", "a,b", "comma-separated scenarios: a (older middleware's storm), b (10,000 targets), c (rate limited; minutes)")
+	list := fs.String("scenarios", "a,b", "comma-separated scenarios: a (older middleware's storm), b (10,000 targets), c (rate limited; minutes), d (service-discovery churn; a minute)")
 	fs.IntVar(&o.batch, "batch", 50, "alerts per webhook notification (Alertmanager's max_alerts-free default grouping)")
 	fs.IntVar(&o.parallel, "parallel", 8, "notifications in flight at once")
 	fs.StringVar(&o.statusbin, "statusbridge", "", "statusbridge binary to test (default: go build ./cmd/statusbridge)")
@@ -81,8 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, k := range strings.Split(*list, ",") {
 		k = strings.TrimSpace(k)
-		if _, ok := scenarios[k]; !ok {
-			return fmt.Errorf("-scenarios: unknown scenario %q; use a, b or c", k)
+		if _, ok := scenarios[k]; !ok && k != "d" {
+			return fmt.Errorf("-scenarios: unknown scenario %q; use a, b, c or d", k)
 		}
 		o.scenarios = append(o.scenarios, k)
 	}
@@ -114,6 +115,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var results []result
 	var failed []string
 	for _, k := range o.scenarios {
+		if k == "d" {
+			res, err := runChurn(ctx, log, o, work)
+			if err != nil {
+				log.Error("scenario failed", "scenario", k, "err", err)
+				failed = append(failed, fmt.Sprintf("%s: %v", k, err))
+			}
+			printChurn(stdout, res)
+			continue
+		}
 		sc := scenarios[k]
 		log.Info("scenario starting", "scenario", k, "title", sc.title, "targets", sc.targets, "services", sc.services)
 		res, err := runScenario(ctx, log, o, sc, work)
@@ -124,7 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		results = append(results, res)
 		printDetail(stdout, res)
 	}
-	printTable(stdout, results)
+	if len(results) > 0 {
+		printTable(stdout, results)
+	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%d scenario(s) failed:\n%s", len(failed), strings.Join(failed, "\n"))
 	}

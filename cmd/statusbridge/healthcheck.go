@@ -7,19 +7,21 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"statusbridge/internal/cli"
 )
 
 // runHealthcheck GETs the local /health; the container image has no curl.
 func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := newFlagSet("healthcheck", stderr)
+	fs := cli.NewFlagSet("healthcheck", stderr)
 	listen := fs.String("listen", ":5000", "the address statusbridge serves on")
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
-	if err := parse(fs, args, getenv, envFlags{"listen": "STATUSBRIDGE_LISTEN"}); err != nil {
+	if err := cli.Parse(fs, args, getenv, cli.EnvFlags{"listen": "STATUSBRIDGE_LISTEN"}); err != nil {
 		return err
 	}
 	host, port, err := net.SplitHostPort(*listen)
 	if err != nil {
-		return fmt.Errorf("%w: --listen %q: %w", errUsage, *listen, err)
+		return fmt.Errorf("%w: --listen %q: %w", cli.ErrUsage, *listen, err)
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"

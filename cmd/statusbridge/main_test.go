@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,14 +26,16 @@ type proc struct {
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
 	done           chan int
+	// reload is what SIGHUP feeds in main.
+	reload chan struct{}
 }
 
 func start(t *testing.T, args []string, env map[string]string) *proc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1), reload: make(chan struct{})}
 	getenv := func(k string) string { return env[k] }
-	go func() { p.done <- run(ctx, args, getenv, p.stdout, p.stderr) }()
+	go func() { p.done <- run(ctx, args, getenv, p.stdout, p.stderr, p.reload) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -216,100 +216,7 @@ func TestServeEndToEnd(t *testing.T) {
 func runHealthcheckOn(t *testing.T, addr string) int {
 	t.Helper()
 	var out, errb bytes.Buffer
-	return run(t.Context(), []string{"healthcheck", "--listen", addr}, func(string) string { return "" }, &out, &errb)
-}
-
-// TestDemo is the README's first command and its curl walk.
-func TestDemo(t *testing.T) {
-	t.Chdir("../..")
-	p := start(t, []string{"demo", "--listen", "127.0.0.1:0", "--demo.cachet-listen", "127.0.0.1:0"}, nil)
-	cachetURL := p.addr(t, `demo Cachet emulator API: (\S+)`)
-	base := "http://" + p.addr(t, `statusbridge listening on (\S+)`)
-	waitReady(t, base)
-
-	componentStatus := func(name string) int {
-		t.Helper()
-		resp, err := http.Get(cachetURL + "/components?filter[name]=" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var page struct {
-			Data []struct {
-				Attributes struct {
-					Name   string `json:"name"`
-					Status struct {
-						Value int `json:"value"`
-					} `json:"status"`
-				} `json:"attributes"`
-			} `json:"data"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range page.Data {
-			if d.Attributes.Name == name {
-				return d.Attributes.Status.Value
-			}
-		}
-		t.Fatalf("no component %q in the demo Cachet", name)
-		return 0
-	}
-	for _, step := range []struct {
-		file string
-		want int
-	}{
-		{"deploy/sample-alerts/firing.json", 4},
-		{"deploy/sample-alerts/resolved.json", 1},
-	} {
-		body, err := os.ReadFile(step.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code := post(t, base+"/webhook", "admin", "admin", body); code != 200 {
-			t.Fatalf("%s: webhook %d; stderr:\n%s", step.file, code, p.stderr)
-		}
-		if got := componentStatus("Database"); got != step.want {
-			t.Errorf("after %s: Database = %d, want %d", step.file, got, step.want)
-		}
-		if step.want == 4 {
-			page := getPage(t, base+"/")
-			if !strings.Contains(page, `<li class="component major"><span class="name">Database</span>`) {
-				t.Errorf("the status page does not show Database red:\n%s", page)
-			}
-		}
-	}
-	if !strings.Contains(p.stderr.String(), "admin:admin") {
-		t.Errorf("the demo did not warn about default credentials")
-	}
-}
-
-func TestFlagsWinOverEnv(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		targets string
-		listen  string
-	}{
-		{"defaults", nil, nil, "prometheus.yml", ":5000"},
-		{"env_sets", nil, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml", "STATUSBRIDGE_LISTEN": ":1"}, "a.yml", ":1"},
-		{"flag_beats_env", []string{"--targets", "b.yml"}, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml"}, "b.yml", ":5000"},
-		{"file_alias_beats_env", []string{"--file", "c.yml"}, map[string]string{"STATUSBRIDGE_TARGETS": "a.yml"}, "c.yml", ":5000"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := newFlagSet("serve", io.Discard)
-			var f serveFlags
-			env := f.register(fs)
-			if err := parse(fs, tt.args, func(k string) string { return tt.env[k] }, env); err != nil {
-				t.Fatal(err)
-			}
-			if f.targetsPath != tt.targets || f.listen != tt.listen {
-				t.Errorf("targets %q listen %q, want %q %q", f.targetsPath, f.listen, tt.targets, tt.listen)
-			}
-		})
-	}
+	return run(t.Context(), []string{"healthcheck", "--listen", addr}, func(string) string { return "" }, &out, &errb, nil)
 }
 
 func TestExitCodes(t *testing.T) {
@@ -332,12 +239,14 @@ func TestExitCodes(t *testing.T) {
 		{"serve_two_tokens", append([]string{"serve"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x", "CACHET_API_TOKEN_FILE": "/x"}, 2},
 		{"serve_bad_basic_auth", append([]string{"serve", "--basic-auth", "bob:s3cr3tpass"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 1},
 		{"serve_bad_flag", []string{"serve", "--nope"}, nil, 2},
+		{"serve_zero_discovered_ttl", append([]string{"serve", "--discovered-ttl", "0"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 2},
+		{"demo_is_its_own_command", []string{"demo"}, nil, 2},
 		{"healthcheck_nothing_listening", []string{"healthcheck", "--listen", "127.0.0.1:1"}, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			got := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &out, &errb)
+			got := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &out, &errb, nil)
 			if got != tt.want {
 				t.Errorf("run(%q) = %d, want %d\nstdout: %s\nstderr: %s", tt.args, got, tt.want, &out, &errb)
 			}
@@ -376,8 +285,8 @@ func scrape(t *testing.T, base string) string {
 	return string(b)
 }
 
-// TestMetricsAndReload checks /metrics through a Cachet failure, and SIGHUP
-// reloads that keep the last good configuration.
+// TestMetricsAndReload checks /metrics through a Cachet failure, and
+// reloads (SIGHUP in main) that keep the last good configuration.
 func TestMetricsAndReload(t *testing.T) {
 	emu := servicesCachet(t, "Backend", "API Services", "Search")
 	env := serveEnv(t, emu)
@@ -397,7 +306,8 @@ func TestMetricsAndReload(t *testing.T) {
 	got := scrape(t, base)
 	for _, want := range []string{
 		`statusbridge_webhook_requests_total{code="503"} 1`,
-		`statusbridge_cachet_requests_total{code="500",method="POST",route="/components"}`,
+		// A configured target missing at load is looked up before its create.
+		`statusbridge_cachet_requests_total{code="500",method="GET",route="/components"}`,
 		`statusbridge_alerts_total{outcome="applied"} 2`,
 		`statusbridge_build_info{goversion=`,
 		`statusbridge_config_last_reload_successful 1`,
@@ -416,11 +326,11 @@ func TestMetricsAndReload(t *testing.T) {
 	if err := os.WriteFile(configPath, []byte(good), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hupAndWait(t, p, "configuration reloaded")
+	reloadAndWait(t, p, "configuration reloaded")
 	if err := os.WriteFile(configPath, []byte(`{"groups_configuration": 3}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hupAndWait(t, p, "configuration reload failed")
+	reloadAndWait(t, p, "configuration reload failed")
 	if got := scrape(t, base); !strings.Contains(got, "statusbridge_config_last_reload_successful 0") {
 		t.Errorf("/metrics does not show the failed reload")
 	}
@@ -429,41 +339,21 @@ func TestMetricsAndReload(t *testing.T) {
 	}
 }
 
-func hupAndWait(t *testing.T, p *proc, line string) {
+func reloadAndWait(t *testing.T, p *proc, line string) {
 	t.Helper()
 	before := strings.Count(p.stderr.String(), line)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
+	select {
+	case p.reload <- struct{}{}:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve does not take the reload; stderr:\n%s", p.stderr)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(p.stderr.String(), line) == before {
 		if time.Now().After(deadline) {
-			t.Fatalf("no %q after SIGHUP; stderr:\n%s", line, p.stderr)
+			t.Fatalf("no %q after the reload; stderr:\n%s", line, p.stderr)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-func getPage(t *testing.T, url string) string {
-	t.Helper()
-	// The page reads Cachet at most every few seconds; poll until it shows
-	// the new state.
-	deadline := time.Now().Add(10 * time.Second)
-	var body string
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
-		if strings.Contains(body, "component major") {
-			return body
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return body
 }
 
 // TestAlertmanagerSync: with --alertmanager-url, alerts Alertmanager holds

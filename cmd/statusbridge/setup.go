@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"statusbridge/internal/cachet"
+	"statusbridge/internal/cli"
 	"statusbridge/internal/setup"
 )
 
 type setupFlags struct {
-	commonFlags
+	cli.CommonFlags
 	dryRun, prune          bool
 	justDelete, justCreate bool
 	concurrency            int
@@ -23,8 +24,8 @@ type setupFlags struct {
 
 // register defines setup's flags. The config, target and Cachet flags and
 // their environment twins are serve's, so one environment drives both.
-func (f *setupFlags) register(fs *flag.FlagSet) envFlags {
-	env := f.commonFlags.register(fs)
+func (f *setupFlags) register(fs *flag.FlagSet) cli.EnvFlags {
+	env := f.CommonFlags.Register(fs)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
 	fs.BoolVar(&f.prune, "prune", false, "also delete hidden per-target components of targets no longer configured")
 	fs.BoolVar(&f.justDelete, "just-delete", false, "only delete, as --prune would; create and fix nothing")
@@ -36,9 +37,9 @@ func (f *setupFlags) register(fs *flag.FlagSet) envFlags {
 func (f *setupFlags) mode() (setup.Mode, error) {
 	switch {
 	case f.justDelete && f.justCreate:
-		return 0, fmt.Errorf("%w: --just-delete and --just-create exclude each other; give one", errUsage)
+		return 0, fmt.Errorf("%w: --just-delete and --just-create exclude each other; give one", cli.ErrUsage)
 	case f.justCreate && f.prune:
-		return 0, fmt.Errorf("%w: --just-create deletes nothing, so --prune does not go with it", errUsage)
+		return 0, fmt.Errorf("%w: --just-create deletes nothing, so --prune does not go with it", cli.ErrUsage)
 	case f.justDelete:
 		return setup.JustDelete, nil
 	case f.justCreate:
@@ -54,10 +55,10 @@ var errSetupFailed = errors.New("setup failed")
 
 // runSetup makes Cachet hold the groups and components of the configuration.
 func runSetup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("setup", stderr)
+	fs := cli.NewFlagSet("setup", stderr)
 	var f setupFlags
 	env := f.register(fs)
-	if err := parse(fs, args, getenv, env); err != nil {
+	if err := cli.Parse(fs, args, getenv, env); err != nil {
 		return err
 	}
 	mode, err := f.mode()
@@ -65,21 +66,21 @@ func runSetup(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if f.concurrency < 1 {
-		return fmt.Errorf("%w: --concurrency %d: use 1 or more", errUsage, f.concurrency)
+		return fmt.Errorf("%w: --concurrency %d: use 1 or more", cli.ErrUsage, f.concurrency)
 	}
-	log, cfg, targets, err := f.load(stderr)
+	log, cfg, targets, err := f.Load(stderr)
 	if err != nil {
 		return err
 	}
-	if f.cachetToken, err = cachetToken(f.cachetToken, getenv); err != nil {
+	if f.CachetToken, err = cli.CachetToken(f.CachetToken, getenv); err != nil {
 		return err
 	}
-	if f.cachetURL == "" {
-		return fmt.Errorf("%w: no Cachet API URL; set --cachet-url or CACHET_API_URL (e.g. http://cachet/api)", errUsage)
+	if f.CachetURL == "" {
+		return fmt.Errorf("%w: no Cachet API URL; set --cachet-url or CACHET_API_URL (e.g. http://cachet/api)", cli.ErrUsage)
 	}
 	var requests atomic.Int64
 	client, err := cachet.New(cachet.Options{
-		BaseURL: f.cachetURL, Token: f.cachetToken, PerPage: cfg.PerPage,
+		BaseURL: f.CachetURL, Token: f.CachetToken, PerPage: cfg.PerPage,
 		Observe: func(string, string, int, time.Duration) { requests.Add(1) },
 	})
 	if err != nil {

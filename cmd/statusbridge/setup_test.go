@@ -65,7 +65,7 @@ func (e *setupEnv) run(t *testing.T, flags ...string) (code int, stdout, stderr 
 	t.Helper()
 	var out, errb bytes.Buffer
 	args := append(append([]string{"setup"}, flags...), e.args...)
-	code = run(t.Context(), args, func(k string) string { return e.env[k] }, &out, &errb)
+	code = run(t.Context(), args, func(k string) string { return e.env[k] }, &out, &errb, nil)
 	return code, out.String(), errb.String()
 }
 
@@ -243,7 +243,7 @@ func TestValidateOutput(t *testing.T) {
 			dir := t.TempDir()
 			args := []string{"validate", "--config", writeFile(t, dir, "config.json", tt.config), "--targets", writeFile(t, dir, "prometheus.yml", tt.files)}
 			var out, errb bytes.Buffer
-			if code := run(t.Context(), args, func(string) string { return "" }, &out, &errb); code != tt.want {
+			if code := run(t.Context(), args, func(string) string { return "" }, &out, &errb, nil); code != tt.want {
 				t.Errorf("validate = %d, want %d; stderr: %s", code, tt.want, &errb)
 			}
 			golden(t, tt.name+".golden", strings.ReplaceAll(out.String(), dir, "DIR"))

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/cli"
 	"statusbridge/internal/config"
 )
 
@@ -17,30 +18,33 @@ var errInvalid = errors.New("configuration has problems")
 // It accepts serve's flags, so a deployment can validate with the very
 // arguments it serves with.
 func runValidate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", stderr)
-	var f commonFlags
-	env := f.register(fs)
-	if err := parse(fs, args, getenv, env); err != nil {
+	fs := cli.NewFlagSet("validate", stderr)
+	var f cli.CommonFlags
+	env := f.Register(fs)
+	if err := cli.Parse(fs, args, getenv, env); err != nil {
 		return err
 	}
-	cfg, targets, err := config.Load(f.configPath, f.targetsPath)
+	cfg, targets, err := config.Load(f.ConfigPath, f.TargetsPath)
+	var r *alertmanager.Renderer
 	if err == nil {
-		var r *alertmanager.Renderer
 		if r, err = alertmanager.NewRenderer(); err == nil {
-			err = checkTexts(r, cfg)
+			err = cfg.CheckTexts(r.Check)
 		}
 	}
 	if err != nil {
 		n := printProblems(stdout, err)
-		fmt.Fprintf(stdout, "%s in %s and %s\n", plural(n, "problem"), f.configPath, f.targetsPath)
+		fmt.Fprintf(stdout, "%s in %s and %s\n", plural(n, "problem"), f.ConfigPath, f.TargetsPath)
 		return errInvalid
 	}
 	warnings := config.Warnings(cfg, targets)
+	if w, ok := cfg.NameLengthWarning(r.WorstCaseLength(cfg.NewIncidentName, cfg.LongestComponent())); ok {
+		warnings = append(warnings, w)
+	}
 	for _, w := range warnings {
 		fmt.Fprintf(stdout, "warning: %s\n", w.Error())
 	}
 	fmt.Fprintf(stdout, "ok: %s and %s: %s, %s, %s",
-		f.configPath, f.targetsPath, plural(len(cfg.Groups), "group"), plural(len(cfg.Components()), "visible component"), plural(len(targets), "target"))
+		f.ConfigPath, f.TargetsPath, plural(len(cfg.Groups), "group"), plural(len(cfg.Components()), "visible component"), plural(len(targets), "target"))
 	if len(warnings) > 0 {
 		fmt.Fprintf(stdout, " (%s)", plural(len(warnings), "warning"))
 	}

@@ -7,9 +7,10 @@ import (
 	tmpltext "text/template"
 	"text/template/parse"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/alertmanager/template"
+
+	"statusbridge/internal/config"
 )
 
 // Renderer renders incident names and messages from config.json strings. It
@@ -43,19 +44,18 @@ func NewRenderer() (*Renderer, error) {
 	return &Renderer{tmpl: t}, nil
 }
 
-// Render produces an incident text. A text containing "{{" is a Go text
-// template executed with data; otherwise a text containing "%s" is a printf
-// format for data.Component, as in the older middleware's configs; any
-// other text is used as it is.
+// Render produces an incident text, read as config.FormOf says: a Go text
+// template executed with data, a printf format for data.Component, or a
+// text used as it is.
 func (r *Renderer) Render(text string, data IncidentData) (string, error) {
-	switch {
-	case strings.Contains(text, "{{"):
+	switch config.FormOf(text) {
+	case config.TemplateText:
 		out, err := r.tmpl.ExecuteTextString(text, data)
 		if err != nil {
 			return "", fmt.Errorf("render incident template: %w", err)
 		}
 		return out, nil
-	case strings.Contains(text, "%s"):
+	case config.PrintfText:
 		return fmt.Sprintf(text, data.Component), nil
 	default:
 		return text, nil
@@ -68,13 +68,14 @@ func (r *Renderer) Render(text string, data IncidentData) (string, error) {
 // such as {{ .component }}). A printf-form text may hold one %s and no
 // other verb except %%.
 func (r *Renderer) Check(text string) error {
-	if strings.Contains(text, "{{") {
+	switch config.FormOf(text) {
+	case config.TemplateText:
 		return r.checkTemplate(text)
-	}
-	if strings.Contains(text, "%s") {
+	case config.PrintfText:
 		return checkPrintf(text)
+	default:
+		return nil
 	}
-	return nil
 }
 
 func (r *Renderer) checkTemplate(text string) error {
@@ -124,41 +125,16 @@ func hasPrintfVerb(n parse.Node) bool {
 // checkPrintf accepts exactly one %s plus any number of %%, which is what
 // Render's fmt.Sprintf with one argument prints cleanly.
 func checkPrintf(text string) error {
-	verbs := 0
-	for i := 0; i < len(text); i++ {
-		if text[i] != '%' {
-			continue
-		}
-		if i+1 < len(text) && (text[i+1] == '%' || text[i+1] == 's') {
-			if text[i+1] == 's' {
-				verbs++
-			}
-			i++
-			continue
-		}
-		return fmt.Errorf("unsupported verb %q at byte %d: the only verb is %%s (the component name); write %%%% for a literal %%", verbAt(text, i), i)
-	}
+	v := config.ScanVerbs(text)
 	switch {
-	case verbs == 0:
+	case v.Bad != "":
+		return fmt.Errorf("unsupported verb %q at byte %d: the only verb is %%s (the component name); write %%%% for a literal %%", v.Bad, v.At)
+	case v.Count == 0:
 		return fmt.Errorf("%%%%s prints a literal %%s; write %%s for the component name")
-	case verbs > 1:
-		return fmt.Errorf("%d %%s verbs, but there is only one value (the component name); keep one, or use a Go template such as {{ .Component }}", verbs)
+	case v.Count > 1:
+		return fmt.Errorf("%d %%s verbs, but there is only one value (the component name); keep one, or use a Go template such as {{ .Component }}", v.Count)
 	}
 	return nil
-}
-
-// verbAt returns the printf verb that starts at text[i]: the '%', any flags,
-// width or precision, and the verb letter.
-func verbAt(text string, i int) string {
-	j := i + 1
-	for j < len(text) && strings.IndexByte("+-# 0123456789.*[]", text[j]) >= 0 {
-		j++
-	}
-	if j < len(text) {
-		_, size := utf8.DecodeRuneInString(text[j:])
-		j += size
-	}
-	return text[i:j]
 }
 
 // sampleIncident is the data Check executes templates against.

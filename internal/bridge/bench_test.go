@@ -33,6 +33,18 @@ func (c *benchCachet) ComponentsNamed(_ context.Context, name string) ([]cachet.
 	}
 	return out, nil
 }
+func (c *benchCachet) Component(_ context.Context, id int) (cachet.Component, error) {
+	for _, x := range c.snap.Components {
+		if x.ID == id {
+			return x, nil
+		}
+	}
+	return cachet.Component{}, cachet.ErrNotFound
+}
+func (c *benchCachet) DeleteComponent(context.Context, int) error {
+	return fmt.Errorf("benchCachet: nothing is deleted in a benchmark; got a delete")
+}
+func (c *benchCachet) CheckToken(context.Context) error                             { return nil }
 func (c *benchCachet) ListOpenIncidents(context.Context) ([]cachet.Incident, error) { return nil, nil }
 func (c *benchCachet) Incident(_ context.Context, id int) (cachet.Incident, error) {
 	return cachet.Incident{ID: id, Status: cachet.IncidentFixed}, nil

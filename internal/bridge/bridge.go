@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/backoff"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
 	"statusbridge/internal/status"
@@ -28,9 +29,12 @@ import (
 type Cachet interface {
 	Snapshot(ctx context.Context) (cachet.Snapshot, error)
 	ComponentsNamed(ctx context.Context, name string) ([]cachet.Component, error)
+	Component(ctx context.Context, id int) (cachet.Component, error)
+	DeleteComponent(ctx context.Context, id int) error
 	ListOpenIncidents(ctx context.Context) ([]cachet.Incident, error)
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
 	CreateComponent(ctx context.Context, f cachet.ComponentFields) (cachet.Component, error)
+	CheckToken(ctx context.Context) error
 	UpdateComponent(ctx context.Context, id int, f cachet.ComponentFields) (cachet.Component, error)
 	CreateIncident(ctx context.Context, in cachet.NewIncident) (cachet.Incident, error)
 	UpdateIncident(ctx context.Context, id int, f cachet.IncidentFields) (cachet.Incident, error)
@@ -56,6 +60,12 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Resync is how often Run re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// Probe is how often Run checks that Cachet answers and accepts the
+	// token, for Ready; default 30 s.
+	Probe time.Duration
+	// DiscoveredTTL is how long a discovered target is remembered after
+	// its last firing alert; default 24h.
+	DiscoveredTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -78,20 +88,28 @@ type Bridge struct {
 	retryMin time.Duration
 	retryMax time.Duration
 	resync   time.Duration
+	ttl      time.Duration
 	now      func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
 	services map[string]*service
 	feeds    map[string][]*target // visible component → the targets feeding it
-	locks    map[string]chan struct{}
-	dirty    map[string]bool
+	locks    map[obj]*keyLock
+	pending  map[obj]*failure
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
 	// keepAlerts: the incident texts are templates that may read .Alerts,
 	// so firing alerts keep their labels and annotations.
 	keepAlerts bool
 	kick       chan struct{}
+	backoff    backoff.Policy
+	probe      time.Duration
+	// authErr and unreachable are why Cachet cannot be written now, for
+	// Ready; nil when the last call got through.
+	authErr, unreachable error
+	permanentTotal       uint64
+	lostTotal            uint64
 }
 
 // New returns a Bridge for o. It does no I/O.
@@ -105,12 +123,13 @@ func New(o Options) *Bridge {
 		retryMin: o.RetryMin,
 		retryMax: o.RetryMax,
 		resync:   o.Resync,
+		ttl:      o.DiscoveredTTL,
 		now:      o.Now,
 		targets:  map[string]*target{},
 		services: map[string]*service{},
 		feeds:    map[string][]*target{},
-		locks:    map[string]chan struct{}{},
-		dirty:    map[string]bool{},
+		locks:    map[obj]*keyLock{},
+		pending:  map[obj]*failure{},
 		kick:     make(chan struct{}, 1),
 	}
 	if b.log == nil {
@@ -128,6 +147,14 @@ func New(o Options) *Bridge {
 	if b.retryMax <= 0 {
 		b.retryMax = time.Minute
 	}
+	if b.ttl <= 0 {
+		b.ttl = 24 * time.Hour
+	}
+	b.backoff = backoff.Policy{Min: b.retryMin, Max: b.retryMax}
+	b.probe = o.Probe
+	if b.probe <= 0 {
+		b.probe = 30 * time.Second
+	}
 	for _, g := range o.Config.Groups {
 		for _, c := range g.Components {
 			b.services[c] = &service{name: c, group: g.Name}
@@ -135,17 +162,17 @@ func New(o Options) *Bridge {
 	}
 	b.keepAlerts = templated(o.Config)
 	for _, t := range o.Targets {
-		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		b.addTarget(t.InvisibleName(), t.Instance, t.ComponentsRaw, t.Critical).configured = true
 	}
 	return b
 }
 
-func (b *Bridge) addTarget(key, instance string, components []string, critical bool) *target {
+func (b *Bridge) addTarget(key, instance, raw string, critical bool) *target {
 	if t, ok := b.targets[key]; ok {
 		return t
 	}
-	components = unique(components)
-	t := &target{key: key, instance: instance, components: components, critical: critical, alerts: map[string]*alertState{}}
+	components := unique(status.SplitComponents(raw))
+	t := &target{key: key, instance: instance, raw: raw, components: components, critical: critical, alerts: map[string]*alertState{}, active: b.now()}
 	b.targets[key] = t
 	for _, c := range components {
 		b.feeds[c] = append(b.feeds[c], t)
@@ -175,12 +202,14 @@ func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []
 			missing = true
 		}
 	}
+	// A target that left prometheus.yml is discovered from now on: it
+	// counts while it fires and is forgotten after the TTL.
+	for _, t := range b.targets {
+		t.configured = false
+	}
 	for _, t := range targets {
-		if old, ok := b.targets[t.InvisibleName()]; ok {
-			old.critical = t.Critical
-			continue
-		}
-		b.addTarget(t.InvisibleName(), t.Instance, t.Components, t.Critical)
+		nt := b.addTarget(t.InvisibleName(), t.Instance, t.ComponentsRaw, t.Critical)
+		nt.critical, nt.configured = t.Critical, true
 	}
 	loaded := b.loaded
 	b.mu.Unlock()
@@ -221,51 +250,15 @@ func (b *Bridge) Load(ctx context.Context) error {
 	byID := map[int]*service{}
 	for _, c := range snap.Components {
 		if s, ok := b.services[c.Name]; ok && c.Enabled {
-			if s.id != 0 {
-				b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)
-				continue
-			}
-			s.id, s.known = c.ID, c.Status
-			byID[c.ID] = s
-			continue
-		}
-		instance, raw, ok := status.ParseInvisibleName(c.Name)
-		if !ok {
-			continue
-		}
-		critical, names := status.ParseDescription(c.Description)
-		t, exists := b.targets[c.Name]
-		if !exists {
-			t = b.addTarget(c.Name, instance, status.SplitComponents(raw), critical)
-		}
-		if t.id != 0 {
-			b.log.Warn("two invisible components share a name; using the first", "component", c.Name, "component_id", c.ID)
-			continue
-		}
-		t.id, t.known = c.ID, compState{status: c.Status, description: c.Description}
-		if c.Status == status.MajorOutage {
-			if len(names) == 0 {
-				t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
-			}
-			for _, n := range names {
-				t.alerts[restoredKey(n)] = &alertState{name: n, firing: true}
-			}
+			b.loadService(s, c, byID)
+		} else {
+			b.loadTarget(c)
 		}
 	}
 	for _, in := range incs {
-		s := b.incidentOwner(in, byID)
-		if s == nil {
-			continue
+		if s := b.incidentOwner(in, byID); s != nil {
+			s.holdIncident(in.ID)
 		}
-		if s.incident == 0 || in.ID > s.incident {
-			if s.incident != 0 {
-				s.stale = append(s.stale, s.incident)
-			}
-			s.incident = in.ID
-		} else {
-			s.stale = append(s.stale, in.ID)
-		}
-		s.announced = s.known
 	}
 	for _, s := range b.services {
 		if s.id == 0 {
@@ -273,8 +266,78 @@ func (b *Bridge) Load(ctx context.Context) error {
 			s.reported = true
 		}
 	}
+	for _, t := range b.targets {
+		// A list can skip rows while Cachet writes: a configured target
+		// that setup created is looked up by name before it is created.
+		t.ambiguous = t.ambiguous || (t.id == 0 && t.configured)
+	}
 	b.loaded = true
+	if len(b.pending) > 0 {
+		b.wake() // notifications kept from before the load are written now
+	}
 	return nil
+}
+
+// loadService adopts a visible component. b.mu must be held.
+func (b *Bridge) loadService(s *service, c cachet.Component, byID map[int]*service) {
+	if s.id != 0 {
+		b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)
+		return
+	}
+	s.id, s.known = c.ID, c.Status
+	byID[c.ID] = s
+}
+
+// holdIncident takes an open incident of statusbridge's as the
+// component's: the newest is held, the others are leftovers to resolve.
+func (s *service) holdIncident(id int) {
+	switch {
+	case s.incident == 0:
+		s.incident = id
+	case id > s.incident:
+		s.stale = append(s.stale, s.incident)
+		s.incident = id
+	default:
+		s.stale = append(s.stale, id)
+	}
+	s.announced = s.known
+}
+
+// loadTarget adopts an invisible component, if c is one: a target in
+// Major Outage keeps its alerts (by name, exactly from the metadata where
+// Cachet keeps it, else from the description) until Alertmanager says they
+// resolved. b.mu must be held.
+func (b *Bridge) loadTarget(c cachet.Component) {
+	instance, raw, ok := status.ParseInvisibleNameAmong(c.Name, func(comp string) bool { return b.services[comp] != nil })
+	if !ok {
+		return
+	}
+	critical, names := status.ParseDescription(c.Description)
+	complete := true
+	if m, whole, ok := status.DecodeTargetMeta(c.Meta); ok {
+		instance, raw, names, complete = m.Instance, m.Components, m.Alerts, whole
+	}
+	t, exists := b.targets[c.Name]
+	if !exists {
+		t = b.addTarget(c.Name, instance, raw, critical)
+	}
+	if t.id != 0 {
+		b.log.Warn("two invisible components share a name; using the first", "component", c.Name, "component_id", c.ID)
+		return
+	}
+	t.id, t.known = c.ID, observed(c, b.head)
+	t.foreign = c.Enabled || c.GroupID != 0
+	// A notification that arrived before this load is newer than what
+	// Cachet holds.
+	if c.Status != status.MajorOutage || len(t.alerts) > 0 {
+		return
+	}
+	if len(names) == 0 || !complete {
+		t.alerts[restoredAny] = &alertState{name: "unknown", firing: true}
+	}
+	for _, n := range names {
+		t.alerts[restoredKey(n)] = &alertState{name: n, firing: true}
+	}
 }
 
 // incidentOwner finds the visible component an open incident belongs to:
@@ -343,6 +406,22 @@ type Result struct {
 	Applied   int // events that changed the desired state
 	Duplicate int // events equal to the state held (repeats, HA peers)
 	Stale     int // events older than the state held
+	// Permanent lists the writes Cachet refused for good (spec §11); the
+	// rest of the batch was applied.
+	Permanent []string
+}
+
+// count adds one event's outcome to r and returns it.
+func (r *Result) count(o outcome) outcome {
+	switch o {
+	case applied:
+		r.Applied++
+	case duplicate:
+		r.Duplicate++
+	case stale:
+		r.Stale++
+	}
+	return o
 }
 
 // Apply records events in the desired state and converges every Cachet
@@ -353,32 +432,39 @@ func (b *Bridge) Apply(ctx context.Context, events []alertmanager.Event) (Result
 	var res Result
 	touched := map[string]bool{}
 	b.mu.Lock()
-	if !b.loaded {
-		b.mu.Unlock()
-		// Without Cachet's ids nothing can be written; Alertmanager retries.
-		return res, ErrNotLoaded
-	}
+	now := b.now()
 	for _, ev := range events {
 		key := targetKey(ev)
-		t := b.addTarget(key, ev.Instance, splitRaw(ev), ev.Critical)
+		t := b.addTarget(key, ev.Instance, ev.ComponentsRaw, ev.Critical)
 		touched[key] = true
-		switch t.apply(b.trim(ev), b.now()) {
-		case applied:
-			res.Applied++
-		case duplicate:
-			res.Duplicate++
-		case stale:
-			res.Stale++
+		if res.count(t.record(b.trim(ev), now)) == stale {
 			b.log.Info("ignored a notification older than the state already applied",
 				"fingerprint", ev.Fingerprint, "alertname", ev.AlertName, "instance", ev.Instance, "firing", ev.Firing)
 		}
 	}
-	b.mu.Unlock()
 	keys := make([]string, 0, len(touched))
 	for k := range touched {
 		keys = append(keys, k)
 	}
-	return res, b.converge(ctx, keys)
+	if !b.loaded {
+		// Without Cachet's ids nothing can be written yet. The events are
+		// kept, and written once Load has read Cachet; the 503 this
+		// returns makes Alertmanager send them again all the same.
+		b.pend(keys)
+		b.mu.Unlock()
+		return res, ErrNotLoaded
+	}
+	b.mu.Unlock()
+	err := b.converge(ctx, keys)
+	if err != nil && cachet.Classify(err) == cachet.ClassPermanent {
+		// Nothing Alertmanager resends can fix: the rest is applied, and
+		// the refusals are reported, logged, counted and tried at resync.
+		for _, e := range leaves(err) {
+			res.Permanent = append(res.Permanent, e.Error())
+		}
+		return res, nil
+	}
+	return res, err
 }
 
 // templated reports whether any incident text is a Go template, which may

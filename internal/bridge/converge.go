@@ -10,24 +10,38 @@ import (
 
 // lock takes the lock that serialises writes to one Cachet object. It is
 // a channel rather than a sync.Mutex so that a webhook whose deadline passes
-// stops waiting for it.
-func (b *Bridge) lock(ctx context.Context, key string) (unlock func(), err error) {
+// stops waiting for it. An entry lives only while someone holds or waits
+// for it, so forgotten targets leave nothing behind.
+func (b *Bridge) lock(ctx context.Context, key obj) (unlock func(), err error) {
 	b.mu.Lock()
 	l, ok := b.locks[key]
 	if !ok {
-		l = make(chan struct{}, 1)
+		l = &keyLock{ch: make(chan struct{}, 1)}
 		b.locks[key] = l
 	}
+	l.users++
 	b.mu.Unlock()
+	release := func() {
+		b.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(b.locks, key)
+		}
+		b.mu.Unlock()
+	}
 	select {
-	case l <- struct{}{}:
-		return func() { <-l }, nil
+	case l.ch <- struct{}{}:
+		return func() { <-l.ch; release() }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for earlier writes to %q: %w", key, ctx.Err())
+		release()
+		return nil, fmt.Errorf("wait for earlier writes to %s: %w", key, ctx.Err())
 	}
 }
 
-const servicePrefix = "service:"
+// keyLock is one object's write lock and how many hold or wait for it.
+type keyLock struct {
+	ch    chan struct{}
+	users int
+}
 
 // converge brings the given targets, then the visible components they feed,
 // in line with the desired state. Failed keys are left for the background.
@@ -56,7 +70,7 @@ func (b *Bridge) converge(ctx context.Context, targetKeys []string) error {
 	return errors.Join(errT, errS)
 }
 
-// each runs fn on every key with bounded parallelism, marking failures dirty.
+// each runs fn on every key with bounded parallelism.
 func (b *Bridge) each(ctx context.Context, keys []string, fn func(context.Context, string) error) error {
 	var (
 		wg   sync.WaitGroup
@@ -77,27 +91,4 @@ func (b *Bridge) each(ctx context.Context, keys []string, fn func(context.Contex
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-func (b *Bridge) markDirty(key string) {
-	b.mu.Lock()
-	b.dirty[key] = true
-	b.mu.Unlock()
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (b *Bridge) clean(key string) {
-	b.mu.Lock()
-	delete(b.dirty, key)
-	b.mu.Unlock()
-}
-
-// Pending returns how many Cachet objects are waiting for a retry.
-func (b *Bridge) Pending() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.dirty)
 }

@@ -59,6 +59,8 @@ type fixture struct {
 	br     *bridge.Bridge
 	cfg    *config.Config
 	logs   *syncBuffer
+	// tune, when set, adjusts the bridge's options at every restart.
+	tune func(*bridge.Options)
 }
 
 type fixtureOpts struct {
@@ -116,11 +118,15 @@ func (f *fixture) restart() {
 	}
 	f.logs = &syncBuffer{}
 	f.client = client
-	f.br = bridge.New(bridge.Options{
+	o := bridge.Options{
 		Cachet: client, Renderer: r, Config: f.cfg, Targets: testTargets,
 		Logger:   slog.New(slog.NewTextHandler(f.logs, nil)),
 		RetryMin: time.Millisecond, RetryMax: 10 * time.Millisecond,
-	})
+	}
+	if f.tune != nil {
+		f.tune(&o)
+	}
+	f.br = bridge.New(o)
 	if err := f.br.Load(f.t.Context()); err != nil {
 		f.t.Fatalf("Load: %v", err)
 	}

@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"statusbridge/internal/alertmanager"
 	"statusbridge/internal/cachet"
-	"statusbridge/internal/config"
 	"statusbridge/internal/status"
 )
 
 // writeIncident opens, updates or resolves the incident of one visible
-// component to match v.want (spec §3): open at Major Outage, keep through
-// Partial Outage, resolve at Operational.
+// component to match v.want: it asks decideIncident for the next write,
+// runs it, records the outcome and asks again until nothing is left.
 //
 // The incident is linked to its component with an Operational impact. In
 // current Cachet the page shows the worst of a component's own status and
@@ -23,99 +24,129 @@ import (
 // the incident to its component on the page.
 func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	s := v.s
-	b.mu.Lock()
-	cfg := b.cfg
-	incident, announced, createAmb, closed := s.incident, s.announced, s.createAmbiguous, s.personClosed
-	stale := append([]int(nil), s.stale...)
-	b.mu.Unlock()
-
+	tried := map[int]bool{}
 	var errs []error
-	for _, id := range stale {
-		if err := b.resolve(ctx, s, id); err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	for range maxIncidentSteps {
 		b.mu.Lock()
-		s.stale = removeInt(s.stale, id)
+		st := incidentState{
+			want: v.want, incident: s.incident, announced: s.announced,
+			stale: slices.Clone(s.stale), tried: tried, resolving: maps.Clone(s.resolving),
+			createAmbiguous: s.createAmbiguous, personClosed: s.personClosed,
+			recurring: b.cfg.RecurringAlertUpdateMessage != "", head: b.head,
+		}
 		b.mu.Unlock()
-	}
-
-	b.mu.Lock()
-	resolving := incident != 0 && s.resolving[incident] != resolveNone
-	b.mu.Unlock()
-	recovered := v.want == status.Operational || v.want == status.UnderMaintenance
-	if resolving && !recovered {
-		// The outage ended and its resolve began but did not finish; it is
-		// finished first, and a new outage gets a new incident.
-		if err := b.closeIncident(ctx, s, incident); err != nil {
+		step := decideIncident(st)
+		if step.kind == incidentDone {
+			return errors.Join(errs...)
+		}
+		err := b.runIncident(ctx, v, step)
+		switch {
+		case err == nil:
+		case step.id != 0 && slices.Contains(st.stale, step.id):
+			tried[step.id] = true // a leftover does not hold up the rest
+			errs = append(errs, err)
+		default:
 			return errors.Join(append(errs, err)...)
 		}
-		incident = 0
 	}
+	return fmt.Errorf("incident of %q: no progress after %d steps (a bug; please report it)", s.name, maxIncidentSteps)
+}
 
-	if incident == 0 && createAmb {
-		// A create whose answer was lost may have landed: find it before
-		// anything else, whatever the status is now, so it is neither
-		// duplicated nor left open.
-		found, err := b.findIncident(ctx, s.id)
-		if err != nil {
-			return errors.Join(append(errs, fmt.Errorf("look up incident of %q after a lost create: %w", s.name, err))...)
+// maxIncidentSteps bounds one writeIncident; every step changes the state,
+// and a component needs fewer than ten even with leftovers to resolve.
+const maxIncidentSteps = 64
+
+// runIncident runs one step decideIncident chose and records its outcome.
+func (b *Bridge) runIncident(ctx context.Context, v serviceView, step incidentStep) error {
+	s := v.s
+	switch step.kind {
+	case incidentCheck:
+		return b.checkResolved(ctx, s, step.id)
+	case incidentPostFixed:
+		return b.postFixed(ctx, s, step.id)
+	case incidentPatchFixed:
+		_, err := b.cachet.UpdateIncident(ctx, step.id, cachet.IncidentFields{Status: cachet.Ptr(cachet.IncidentFixed)})
+		if err != nil && !errors.Is(err, cachet.ErrNotFound) {
+			return fmt.Errorf("set incident %d of %q to fixed: %w", step.id, s.name, err)
 		}
+		b.setResolve(s, step.id, resolvePatched)
+	case incidentResolved:
 		b.mu.Lock()
-		s.createAmbiguous = false
-		if found != 0 {
-			s.incident, s.announced, incident, announced = found, status.MajorOutage, found, status.MajorOutage
+		delete(s.resolving, step.id)
+		if step.id == s.incident {
+			s.incident, s.announced = 0, 0
+		} else {
+			s.stale = removeInt(s.stale, step.id)
 		}
 		b.mu.Unlock()
-	}
-
-	switch {
-	case incident == 0 && recovered:
+		b.log.Info("resolved incident", "component", s.name, "incident_id", step.id)
+	case incidentFind:
+		return b.find(ctx, s)
+	case incidentForgive:
 		b.mu.Lock()
 		s.personClosed = false
 		b.mu.Unlock()
-	case incident == 0 && v.want == status.MajorOutage && !closed:
-		if err := b.open(ctx, cfg, v); err != nil {
-			errs = append(errs, err)
-		}
-	case incident != 0 && recovered:
-		if err := b.closeIncident(ctx, s, incident); err != nil {
-			errs = append(errs, err)
-		}
-	case incident != 0 && v.want != announced && cfg.RecurringAlertUpdateMessage != "":
-		msg := b.text(cfg.RecurringAlertUpdateMessage, v)
-		if err := b.cachet.AddUpdate(ctx, incident, cachet.IncidentIdentified, msg); err != nil {
-			if !cachet.Ambiguous(err) {
-				errs = append(errs, fmt.Errorf("post update to incident %d of %q: %w", incident, s.name, err))
-				break
-			}
-			// The update may be on the page already; posting it again would
-			// show it twice, and a missing one is only a lost courtesy.
-			b.log.Warn("incident update answer lost; not repeating it", "incident_id", incident, "component", s.name, "err", err)
-		}
-		b.mu.Lock()
-		s.announced = v.want
-		b.mu.Unlock()
+	case incidentOpen:
+		return b.open(ctx, v)
+	case incidentPostUpdate:
+		return b.postUpdate(ctx, v, step.id)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
-// closeIncident resolves the component's open incident and forgets it.
-func (b *Bridge) closeIncident(ctx context.Context, s *service, id int) error {
-	if err := b.resolve(ctx, s, id); err != nil {
-		return err
+// find looks for an incident whose open's answer was lost: it may have
+// landed, and must be neither duplicated nor left open.
+func (b *Bridge) find(ctx context.Context, s *service) error {
+	found, err := b.findIncident(ctx, s.id)
+	if err != nil {
+		return fmt.Errorf("look up incident of %q after a lost create: %w", s.name, err)
 	}
 	b.mu.Lock()
-	s.incident, s.announced = 0, 0
+	defer b.mu.Unlock()
+	s.createAmbiguous = false
+	if found != 0 {
+		s.incident, s.announced = found, status.MajorOutage
+	}
+	return nil
+}
+
+// postUpdate posts recurring_alert_update_message for a change of outage.
+func (b *Bridge) postUpdate(ctx context.Context, v serviceView, id int) error {
+	s := v.s
+	b.mu.Lock()
+	text := b.cfg.RecurringAlertUpdateMessage
+	b.mu.Unlock()
+	err := b.cachet.AddUpdate(ctx, id, cachet.IncidentIdentified, status.Cut(b.text(text, v), status.MaxMessage))
+	switch {
+	case errors.Is(err, cachet.ErrNotFound):
+		// A person deleted it during the outage: as for one they
+		// resolved, no new one until the outage is over.
+		b.log.Warn("incident deleted in Cachet by a person; no new one until the outage ends", "component", s.name, "incident_id", id)
+		b.mu.Lock()
+		s.incident, s.announced, s.personClosed = 0, 0, true
+		b.mu.Unlock()
+		return nil
+	case err != nil && !cachet.Ambiguous(err):
+		return fmt.Errorf("post update to incident %d of %q: %w", id, s.name, err)
+	case err != nil:
+		// The update may be on the page already; posting it again would
+		// show it twice, and a missing one is only a lost courtesy.
+		b.log.Warn("incident update answer lost; not repeating it", "incident_id", id, "component", s.name, "err", err)
+	}
+	b.mu.Lock()
+	s.announced = v.want
 	b.mu.Unlock()
 	return nil
 }
 
-func (b *Bridge) open(ctx context.Context, cfg *config.Config, v serviceView) error {
+func (b *Bridge) open(ctx context.Context, v serviceView) error {
 	s := v.s
+	b.mu.Lock()
+	cfg := b.cfg
+	b.mu.Unlock()
 	in, err := b.cachet.CreateIncident(ctx, cachet.NewIncident{
-		Name:       b.text(cfg.NewIncidentName, v),
-		Message:    b.text(cfg.NewIncidentMessage, v),
+		Name:       status.Cut(b.text(cfg.NewIncidentName, v), status.MaxName),
+		Message:    status.Cut(b.text(cfg.NewIncidentMessage, v), status.MaxMessage),
 		Status:     cachet.IncidentInvestigating,
 		Visible:    true,
 		Components: []cachet.Impact{{ComponentID: s.id, Status: status.Operational}},
@@ -136,68 +167,53 @@ func (b *Bridge) open(ctx context.Context, cfg *config.Config, v serviceView) er
 	return nil
 }
 
-// resolve marks an incident fixed with the resolved message. Cachet before
-// 2026-07 does not sync the incident's own status from updates, so there
-// the status is also written.
-func (b *Bridge) resolve(ctx context.Context, s *service, id int) error {
+// setResolve records how far resolving incident id got.
+func (b *Bridge) setResolve(s *service, id int, step resolveStep) {
 	b.mu.Lock()
-	st := s.resolving[id]
-	head, cfg := b.head, b.cfg
-	b.mu.Unlock()
-	setStep := func(step resolveStep) {
-		b.mu.Lock()
-		if s.resolving == nil {
-			s.resolving = map[int]resolveStep{}
-		}
-		s.resolving[id] = step
-		b.mu.Unlock()
+	defer b.mu.Unlock()
+	if s.resolving == nil {
+		s.resolving = map[int]resolveStep{}
 	}
+	s.resolving[id] = step
+}
 
-	if st == resolveUncertain {
-		in, err := b.cachet.Incident(ctx, id)
-		switch {
-		case errors.Is(err, cachet.ErrNotFound):
-			st = resolvePosted // deleted by a person: nothing left to resolve
-		case err != nil:
-			return fmt.Errorf("check incident %d of %q after a lost update: %w", id, s.name, err)
-		case in.Status == cachet.IncidentFixed:
-			st = resolvePosted
-		default:
-			st = resolveNone
-		}
+// checkResolved reads an incident whose fixed update's answer was lost.
+func (b *Bridge) checkResolved(ctx context.Context, s *service, id int) error {
+	in, err := b.cachet.Incident(ctx, id)
+	switch {
+	case errors.Is(err, cachet.ErrNotFound):
+		b.setResolve(s, id, resolvePatched) // deleted by a person: nothing left to resolve
+	case err != nil:
+		return fmt.Errorf("check incident %d of %q after a lost update: %w", id, s.name, err)
+	case in.Status == cachet.IncidentFixed:
+		b.setResolve(s, id, resolvePosted)
+	default:
+		b.setResolve(s, id, resolveNone)
 	}
-	if st == resolveNone {
-		msg := b.text(cfg.ResolvedIncidentMessage, serviceView{s: s, want: status.Operational})
-		if err := b.cachet.AddUpdate(ctx, id, cachet.IncidentFixed, msg); err != nil {
-			if cachet.Ambiguous(err) {
-				setStep(resolveUncertain)
-			}
-			return fmt.Errorf("resolve incident %d of %q: %w", id, s.name, err)
-		}
-		setStep(resolvePosted)
-	}
-	if !head {
-		if _, err := b.cachet.UpdateIncident(ctx, id, cachet.IncidentFields{Status: cachet.Ptr(cachet.IncidentFixed)}); err != nil && !errors.Is(err, cachet.ErrNotFound) {
-			setStep(resolvePosted)
-			return fmt.Errorf("set incident %d of %q to fixed: %w", id, s.name, err)
-		}
-	}
-	b.mu.Lock()
-	delete(s.resolving, id)
-	b.mu.Unlock()
-	b.log.Info("resolved incident", "component", s.name, "incident_id", id)
 	return nil
 }
 
-// resolveStep records how far resolving one incident got, so a retry does
-// not post the resolved message twice.
-type resolveStep int
-
-const (
-	resolveNone      resolveStep = iota
-	resolveUncertain             // the update's answer was lost
-	resolvePosted                // the fixed update is on the incident
-)
+// postFixed posts the resolved message with status Fixed.
+func (b *Bridge) postFixed(ctx context.Context, s *service, id int) error {
+	b.mu.Lock()
+	text := b.cfg.ResolvedIncidentMessage
+	b.mu.Unlock()
+	msg := status.Cut(b.text(text, serviceView{s: s, want: status.Operational}), status.MaxMessage)
+	err := b.cachet.AddUpdate(ctx, id, cachet.IncidentFixed, msg)
+	switch {
+	case errors.Is(err, cachet.ErrNotFound):
+		b.log.Warn("incident deleted in Cachet before statusbridge resolved it", "component", s.name, "incident_id", id)
+		b.setResolve(s, id, resolvePatched)
+	case err != nil:
+		if cachet.Ambiguous(err) {
+			b.setResolve(s, id, resolveUncertain)
+		}
+		return fmt.Errorf("resolve incident %d of %q: %w", id, s.name, err)
+	default:
+		b.setResolve(s, id, resolvePosted)
+	}
+	return nil
+}
 
 // findIncident looks for an open incident statusbridge opened for the
 // component with this id.

@@ -2,74 +2,80 @@ package bridge
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strings"
 	"time"
 )
 
 // Run retries pending writes until ctx ends, so that nothing is lost when
-// Cachet comes back even if Alertmanager never retries. Between failed
-// rounds it waits twice as long, from RetryMin up to RetryMax. Every
-// Resync interval it also re-reads Cachet to repair drift.
+// Cachet comes back even if Alertmanager never retries. Each object waits
+// out its own backoff, from RetryMin doubling up to RetryMax; a permanent
+// failure waits for the next resync. Every Resync interval Run re-reads
+// Cachet to repair drift, every Probe interval it checks that Cachet
+// answers and accepts the token, and a few times per discovered TTL it
+// forgets the discovered targets that departed.
 func (b *Bridge) Run(ctx context.Context) {
-	delay := b.retryMin
 	var resync <-chan time.Time
 	if b.resync > 0 {
 		tk := time.NewTicker(b.resync)
 		defer tk.Stop()
 		resync = tk.C
 	}
-	var timer *time.Timer
-	var retry <-chan time.Time
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	sweep := time.NewTicker(min(max(b.ttl/4, time.Second), 10*time.Minute))
+	defer sweep.Stop()
+	probe := time.NewTicker(b.probe)
+	defer probe.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
-		// One timer at a time: new failures while it runs must not push
-		// the retry further away.
-		if retry == nil && b.Pending() > 0 {
-			timer = time.NewTimer(delay)
-			retry = timer.C
-		}
+		retry := b.armRetry(timer)
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.kick:
 		case <-retry:
-			retry = nil
-			if err := b.retryPending(ctx); err != nil {
-				delay = min(delay*2, b.retryMax)
-				b.log.Warn("cachet still disagrees; retrying later", "pending", b.Pending(), "retry_in", delay, "err", err)
-				continue
+			b.retryTick(ctx)
+		case <-sweep.C:
+			if _, err := b.ForgetDeparted(ctx); err != nil {
+				b.log.Warn("cannot forget every departed discovered target yet; trying again later", "err", err)
 			}
-			delay = b.retryMin
+		case <-probe.C:
+			b.probeTick(ctx)
 		case <-resync:
 			if err := b.Resync(ctx); err != nil {
 				b.log.Warn("resync with cachet failed; retrying later", "err", err)
 			}
 		}
+		timer.Stop()
 	}
 }
 
-// retryPending converges every object marked dirty.
-func (b *Bridge) retryPending(ctx context.Context) error {
-	b.mu.Lock()
-	var targets, services []string
-	for k := range b.dirty {
-		if name, ok := strings.CutPrefix(k, servicePrefix); ok {
-			services = append(services, name)
-		} else {
-			targets = append(targets, k)
-		}
+// armRetry sets timer to the earliest retry due and returns its channel,
+// or nil when none is. Nothing is written before Load: without Cachet's ids
+// a write would create duplicates; Load wakes the loop when it is done.
+func (b *Bridge) armRetry(timer *time.Timer) <-chan time.Time {
+	due, ok := b.nextRetry()
+	if !ok || !b.Loaded() {
+		return nil
 	}
-	b.mu.Unlock()
-	slices.Sort(targets)
-	slices.Sort(services)
-	return errors.Join(
-		b.each(ctx, targets, b.convergeTarget),
-		b.each(ctx, services, b.convergeService),
-	)
+	timer.Reset(max(due.Sub(b.now()), 0))
+	return timer.C
+}
+
+func (b *Bridge) retryTick(ctx context.Context) {
+	n, err := b.retryDue(ctx)
+	if err == nil {
+		return
+	}
+	due, _ := b.nextRetry()
+	b.log.Warn("cachet still disagrees; retrying later", "failing", n, "pending", b.Pending(),
+		"next_retry", due.Sub(b.now()).Round(time.Millisecond), "err", err)
+}
+
+func (b *Bridge) probeTick(ctx context.Context) {
+	if !b.Loaded() {
+		return
+	}
+	if err := b.Probe(ctx); err != nil {
+		b.log.Warn("cachet check failed; /readyz answers 503 until it passes", "err", err)
+	}
 }

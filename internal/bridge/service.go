@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/prometheus/alertmanager/template"
@@ -30,19 +31,17 @@ type service struct {
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
-	key := servicePrefix + name
-	unlock, err := b.lock(ctx, key)
+	unlock, err := b.lock(ctx, serviceObj(name))
 	if err != nil {
-		b.markDirty(key)
+		b.failed(serviceObj(name), err)
 		return err
 	}
 	defer unlock()
-	err = b.writeService(ctx, name)
-	if err != nil {
-		b.markDirty(key)
+	if err := b.writeService(ctx, name); err != nil {
+		b.failed(serviceObj(name), err)
 		return err
 	}
-	b.clean(key)
+	b.succeeded(serviceObj(name))
 	return nil
 }
 
@@ -64,6 +63,9 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 	var ts []status.Target
 	var alerts template.Alerts
 	for _, t := range b.feeds[name] {
+		if !t.member() {
+			continue
+		}
 		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical, Maintenance: t.maintenance})
 		if !b.keepAlerts {
 			continue // no text reads them
@@ -75,10 +77,50 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 		}
 	}
 	want, ok := status.Aggregate(ts)
+	if !ok && len(b.feeds[name]) > 0 {
+		// Fed only by discovered targets, none of them firing now.
+		want, ok = status.Operational, true
+	}
 	return serviceView{s: s, want: want, ok: ok, alerts: alerts}, true
 }
 
+// relocate looks a visible component up by name after a 404 on the id
+// statusbridge knew; it forgets the id when the component is really gone.
+func (b *Bridge) relocate(ctx context.Context, s *service, lost int) error {
+	comps, err := b.cachet.ComponentsNamed(ctx, s.name)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s.id != lost {
+		return nil // someone else found it meanwhile
+	}
+	s.id, s.known = 0, 0
+	b.lostTotal++
+	for _, c := range comps {
+		if c.Enabled {
+			s.id, s.known = c.ID, c.Status
+			b.log.Warn("visible component was re-created in Cachet; using the new one", "component", s.name, "component_id", c.ID, "old_component_id", lost)
+			return nil
+		}
+	}
+	s.reported = true
+	b.log.Warn("visible component deleted in Cachet; run statusbridge setup", "component", s.name, "component_id", lost, "group", s.group)
+	return nil
+}
+
+// writeService converges one visible component and its incident. A 404 on
+// the component's id is looked up by name at once and written again.
 func (b *Bridge) writeService(ctx context.Context, name string) error {
+	err := b.writeServiceOnce(ctx, name)
+	if errors.Is(err, errLost) {
+		return b.writeServiceOnce(ctx, name)
+	}
+	return err
+}
+
+func (b *Bridge) writeServiceOnce(ctx context.Context, name string) error {
 	v, exists := b.view(name)
 	if !exists {
 		return nil // reported when the target was first seen
@@ -95,7 +137,15 @@ func (b *Bridge) writeService(ctx context.Context, name string) error {
 		return nil
 	}
 	if v.want != known {
-		if _, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{Status: cachet.Ptr(v.want)}); err != nil {
+		_, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{Status: cachet.Ptr(v.want)})
+		if errors.Is(err, cachet.ErrNotFound) {
+			// Deleted in the dashboard: find it again by name at once.
+			if lerr := b.relocate(ctx, s, id); lerr != nil {
+				return fmt.Errorf("update component %q (id %d): %w; look it up again: %w", name, id, err, lerr)
+			}
+			return fmt.Errorf("update component %q (id %d): %w: %w", name, id, errLost, err)
+		}
+		if err != nil {
 			return fmt.Errorf("update component %q (id %d) to %v: %w", name, id, v.want, err)
 		}
 		b.mu.Lock()

@@ -28,16 +28,10 @@ func (b *Bridge) Sync(ctx context.Context, cur alertmanager.Current, fetchedAt t
 	}
 	now := b.now()
 	record := func(ev alertmanager.Event) *target {
-		t := b.addTarget(targetKey(ev), ev.Instance, splitRaw(ev), ev.Critical)
+		t := b.addTarget(targetKey(ev), ev.Instance, ev.ComponentsRaw, ev.Critical)
 		listed[ev.Fingerprint] = true
-		switch t.apply(b.trim(ev), now) {
-		case applied:
-			res.Applied++
+		if res.count(t.record(b.trim(ev), now)) == applied {
 			touched[t.key] = true
-		case duplicate:
-			res.Duplicate++
-		case stale:
-			res.Stale++
 		}
 		return t
 	}
@@ -59,17 +53,29 @@ func (b *Bridge) Sync(ctx context.Context, cur alertmanager.Current, fetchedAt t
 			t.maintenance = muted[key]
 			touched[key] = true
 		}
-		for fp, a := range t.alerts {
-			if a.firing && !listed[fp] && a.seen.Before(fetchedAt) {
-				a.firing, a.muted, a.seen = false, false, now
-				touched[key] = true
-				res.Applied++
-				b.log.Info("alert resolved by Alertmanager sync (its resolved notification never arrived)",
-					"fingerprint", fp, "alertname", a.name, "instance", t.instance)
-			}
+		if n := b.resolveUnlisted(t, listed, fetchedAt, now); n > 0 {
+			touched[key] = true
+			res.Applied += n
 		}
 	}
 	keys := slices.Sorted(maps.Keys(touched))
 	b.mu.Unlock()
 	return res, b.converge(ctx, keys)
+}
+
+// resolveUnlisted ends the alerts on t that fire here but that
+// Alertmanager's list, read at fetchedAt, no longer holds, and returns how
+// many. Alerts heard of after fetchedAt are left alone. b.mu must be held.
+func (b *Bridge) resolveUnlisted(t *target, listed map[string]bool, fetchedAt, now time.Time) int {
+	n := 0
+	for fp, a := range t.alerts {
+		if a.firing && !listed[fp] && a.seen.Before(fetchedAt) {
+			a.firing, a.muted, a.seen = false, false, now
+			t.active = now
+			n++
+			b.log.Info("alert resolved by Alertmanager sync (its resolved notification never arrived)",
+				"fingerprint", fp, "alertname", a.name, "instance", t.instance)
+		}
+	}
+	return n
 }

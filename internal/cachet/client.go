@@ -11,12 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"statusbridge/internal/backoff"
 )
 
 // Options configure a Client. BaseURL and Token are required.
@@ -36,6 +38,13 @@ type Options struct {
 	// MinBackoff and MaxBackoff bound the wait between attempts when Cachet
 	// gives no Retry-After; defaults 100 ms and 2 s.
 	MinBackoff, MaxBackoff time.Duration
+	// MaxBodyBytes caps the size of one answer body; default 8 MiB. A
+	// larger answer is a *LimitError, never retried.
+	MaxBodyBytes int64
+	// MaxPages caps the pages one list walks; default 1000 (50,000
+	// objects at the default PerPage). A list that goes on is a
+	// *LimitError, never retried.
+	MaxPages int
 	// Observe, if set, is called after every attempt with the route template
 	// (never the raw path), the HTTP status (0 for a transport error) and
 	// the attempt's duration. It feeds metrics.
@@ -49,60 +58,92 @@ type Client struct {
 	hc                     *http.Client
 	perPage                int
 	attempts               int
+	maxBody                int64
+	maxPages               int
 	minBackoff, maxBackoff time.Duration
 	observe                func(method, route string, code int, d time.Duration)
+	// noMeta is set once Cachet rejected include=meta (BASE).
+	noMeta atomic.Bool
 }
 
 // New checks o and returns a Client.
 func New(o Options) (*Client, error) {
-	if o.BaseURL == "" {
-		return nil, errors.New("cachet: base URL is empty; set --cachet-url or CACHET_API_URL, e.g. http://cachet/api")
-	}
-	u, err := url.Parse(o.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", redactURL(o.BaseURL))
-	}
-	if u.User != nil {
-		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
+	u, err := baseURL(o.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if o.Token == "" {
 		return nil, errors.New("cachet: API token is empty; set CACHET_API_TOKEN or CACHET_API_TOKEN_FILE")
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	c := &Client{
 		base:       u,
 		token:      o.Token,
 		hc:         o.HTTPClient,
-		perPage:    min(max(o.PerPage, 1), 100),
-		attempts:   max(o.Attempts, 1),
-		minBackoff: o.MinBackoff,
-		maxBackoff: o.MaxBackoff,
+		perPage:    pageSize(o.PerPage),
+		attempts:   tryCount(o.Attempts),
+		maxBody:    positiveOr(o.MaxBodyBytes, 8<<20),
+		maxPages:   positiveOr(o.MaxPages, 1000),
+		minBackoff: positiveOr(o.MinBackoff, 100*time.Millisecond),
+		maxBackoff: positiveOr(o.MaxBackoff, 2*time.Second),
 		observe:    o.Observe,
 	}
-	if o.PerPage == 0 {
-		c.perPage = 50
-	}
-	if o.Attempts == 0 {
-		c.attempts = 3
-	}
-	if c.minBackoff <= 0 {
-		c.minBackoff = 100 * time.Millisecond
-	}
-	if c.maxBackoff <= 0 {
-		c.maxBackoff = 2 * time.Second
-	}
 	if c.hc == nil {
-		timeout := o.Timeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		// The default keeps 2 idle connections per host: parallel writers
-		// in a storm would open and close connections all the time.
-		t.MaxIdleConnsPerHost = 32
-		c.hc = &http.Client{Timeout: timeout, Transport: t}
+		c.hc = defaultHTTPClient(positiveOr(o.Timeout, 10*time.Second))
 	}
 	return c, nil
+}
+
+// baseURL checks the API root and drops its trailing slash, since request
+// paths start with one.
+func baseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("cachet: base URL is empty; set --cachet-url or CACHET_API_URL, e.g. http://cachet/api")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("cachet: base URL %q is not an http(s) URL; use e.g. http://cachet/api", RedactURL(raw))
+	}
+	if u.User != nil {
+		return nil, errors.New("cachet: base URL must not carry credentials; pass the API token with --cachet-token or CACHET_API_TOKEN")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// pageSize is the page size for Options.PerPage: 0 means the default, and
+// anything else is clamped to the 1..100 that Cachet serves.
+func pageSize(n int) int {
+	if n == 0 {
+		return 50
+	}
+	return min(max(n, 1), 100)
+}
+
+// tryCount is the try count for Options.Attempts: 0 means the default, and
+// a negative count still tries once.
+func tryCount(n int) int {
+	if n == 0 {
+		return 3
+	}
+	return max(n, 1)
+}
+
+// positiveOr returns v, or def when v is zero or negative: for limits and
+// durations, where neither would make sense.
+func positiveOr[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// defaultHTTPClient is the client used when Options gives none.
+func defaultHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// The default keeps 2 idle connections per host: parallel writers
+	// in a storm would open and close connections all the time.
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: timeout, Transport: t}
 }
 
 // request describes one API call. route is the path template used in
@@ -167,12 +208,8 @@ func (c *Client) retryable(r request, err error) bool {
 }
 
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.minBackoff << (attempt - 1)
-	if d > c.maxBackoff || d <= 0 {
-		d = c.maxBackoff
-	}
-	// Full jitter keeps parallel retries from arriving in lockstep.
-	return d/2 + rand.N(d/2+1)
+	// Jitter keeps parallel retries from arriving in lockstep.
+	return backoff.Policy{Min: c.minBackoff, Max: c.maxBackoff, Jitter: true}.Delay(attempt)
 }
 
 // once performs a single attempt. It returns Cachet's Retry-After, if any.
@@ -211,10 +248,24 @@ func (c *Client) once(ctx context.Context, r request, body []byte, out any) (tim
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return 0, nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+	// One byte over the cap tells "exactly at the cap" from "larger".
+	lr := &io.LimitedReader{R: resp.Body, N: c.maxBody + 1}
+	err = json.NewDecoder(lr).Decode(out)
+	if lr.N == 0 {
+		return 0, &LimitError{Method: r.method, URL: c.endpoint(r.path), Err: fmt.Errorf("answer body is larger than %d bytes", c.maxBody),
+			Hint: "check that CACHET_API_URL points at Cachet's API and not at a proxy or another service"}
+	}
+	if err != nil {
 		return 0, &TransportError{Method: r.method, Path: r.path, Err: fmt.Errorf("decode response: %w", err)}
 	}
 	return 0, nil
+}
+
+// endpoint is the absolute URL of path, without query (where list filters
+// or anything secret could sit).
+func (c *Client) endpoint(path string) string {
+	u := url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: c.base.Path + path}
+	return u.String()
 }
 
 func (c *Client) note(r request, code int, start time.Time) {
@@ -237,7 +288,8 @@ func retryAfter(h http.Header) time.Duration {
 	return 0
 }
 
-func redactURL(s string) string {
+// RedactURL returns s with any password replaced, for logs and errors.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "<unparseable URL>"

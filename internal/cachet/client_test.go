@@ -418,7 +418,7 @@ func TestSendsHeaders(t *testing.T) {
 	if got.Get("Accept") != "application/json" || got.Get("Authorization") != "Bearer 5|tok" {
 		t.Errorf("headers = %v, want Accept application/json and the bearer token", got)
 	}
-	for _, want := range []string{"filter%5Benabled%5D=0%2C1", "include=group", "page=1", "per_page=50"} {
+	for _, want := range []string{"filter%5Benabled%5D=0%2C1", "include=group", "page=1", "per_page=50", "sort=id"} {
 		if !strings.Contains(path, want) {
 			t.Errorf("query %q lacks %q", path, want)
 		}

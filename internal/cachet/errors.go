@@ -107,6 +107,25 @@ func newTransportError(r request, err error) *TransportError {
 	return te
 }
 
+// LimitError is an answer the client refuses to read to the end: a body
+// over Options.MaxBodyBytes, or a list still going after Options.MaxPages
+// pages. Trying again gets the same answer, so it is permanent: Temporary
+// is false and the client never retries it.
+type LimitError struct {
+	Method string
+	// URL is the endpoint without its query; it never carries the token.
+	URL string
+	Err error
+	// Hint says what an operator can do about it.
+	Hint string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("cachet: %s %s: %v; %s", e.Method, e.URL, e.Err, e.Hint)
+}
+
+func (e *LimitError) Unwrap() error { return e.Err }
+
 // Temporary reports whether err may succeed if tried again later: a 5xx,
 // a 429, a timeout or a transport failure. 4xx answers other than 429 are
 // permanent: the request itself is wrong.
@@ -127,6 +146,11 @@ func Ambiguous(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.StatusCode >= 500
+	}
+	// An answer too large to read was a 2xx: a write got there.
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le.Method != http.MethodGet
 	}
 	var te *TransportError
 	return errors.As(err, &te) && !te.notSent

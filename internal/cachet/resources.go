@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"statusbridge/internal/status"
 )
@@ -25,6 +26,11 @@ type Component struct {
 	Enabled      bool
 	// GroupID is 0 for a component in no group.
 	GroupID int
+	// Meta is the component's metadata as read with include=meta (HEAD):
+	// non-nil (maybe empty) when Cachet sent it, nil when it did not. BASE
+	// sends its legacy, read-only JSON column instead (null or an object).
+	// Create and update answers carry none: read the component back.
+	Meta map[string]any
 }
 
 // Group is a Cachet component group.
@@ -73,6 +79,12 @@ type ComponentFields struct {
 	Status      *status.Status `json:"status,omitempty"`
 	Enabled     *bool          `json:"enabled,omitempty"`
 	GroupID     *int           `json:"component_group_id,omitempty"`
+	// Meta, when non-nil (even empty), replaces the component's whole
+	// metadata set at HEAD: send every key. nil leaves it alone. BASE
+	// ignores it. Cachet's meta.value column was varchar(255), so keep each
+	// value at most 255 characters once JSON-encoded; prefer strings, which
+	// the dashboard's key/value editor keeps as they are.
+	Meta map[string]any `json:"meta,omitzero"`
 }
 
 // GroupFields are the writable fields of a component group.
@@ -178,11 +190,12 @@ func (r resource) id() (int, error) {
 
 func decodeComponent(r resource) (Component, error) {
 	var a struct {
-		Name         string       `json:"name"`
-		Description  *string      `json:"description"`
-		Status       *statusValue `json:"status"`
-		LatestStatus *statusValue `json:"latest_status"`
-		Enabled      bool         `json:"enabled"`
+		Name         string          `json:"name"`
+		Description  *string         `json:"description"`
+		Status       *statusValue    `json:"status"`
+		LatestStatus *statusValue    `json:"latest_status"`
+		Enabled      bool            `json:"enabled"`
+		Meta         json.RawMessage `json:"meta"`
 	}
 	if err := json.Unmarshal(r.Attributes, &a); err != nil {
 		return Component{}, fmt.Errorf("component %s: %w", r.ID, err)
@@ -192,6 +205,9 @@ func decodeComponent(r resource) (Component, error) {
 		return Component{}, err
 	}
 	c := Component{ID: id, Name: a.Name, Status: status.Status(a.Status.get()), LatestStatus: status.Status(a.LatestStatus.get()), Enabled: a.Enabled}
+	if c.Meta, err = decodeMeta(a.Meta); err != nil {
+		return Component{}, fmt.Errorf("component %s meta: %w", r.ID, err)
+	}
 	if a.Description != nil {
 		c.Description = *a.Description
 	}
@@ -238,15 +254,8 @@ func decodeIncident(r resource) (Incident, error) {
 		return Incident{}, err
 	}
 	in := Incident{ID: id, Name: a.Name, Message: a.Message, Status: a.Status.get(), Visible: a.Visible}
-	// An empty meta set serialises as [], an object otherwise. Either way
-	// Meta is non-nil, which tells "no metadata" from "Cachet keeps none".
-	switch {
-	case len(a.Meta) > 0 && a.Meta[0] == '{':
-		if err := json.Unmarshal(a.Meta, &in.Meta); err != nil {
-			return Incident{}, fmt.Errorf("incident %s meta: %w", r.ID, err)
-		}
-	case len(a.Meta) > 0 && a.Meta[0] == '[':
-		in.Meta = map[string]any{}
+	if in.Meta, err = decodeMeta(a.Meta); err != nil {
+		return Incident{}, fmt.Errorf("incident %s meta: %w", r.ID, err)
 	}
 	if rel, ok := r.Relationships["components"]; ok {
 		if in.ComponentIDs, err = rel.ids(); err != nil {
@@ -256,13 +265,52 @@ func decodeIncident(r resource) (Incident, error) {
 	return in, nil
 }
 
+// decodeMeta reads an attributes.meta value. An empty set serialises as
+// [], an object otherwise; either way the result is non-nil, which tells
+// "no metadata" from "Cachet sent none" (absent or null). PHP also writes
+// a set whose keys are exactly 0..n-1 as a list, so a list maps back to
+// those keys.
+func decodeMeta(raw json.RawMessage) (map[string]any, error) {
+	switch {
+	case len(raw) > 0 && raw[0] == '{':
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	case len(raw) > 0 && raw[0] == '[':
+		var l []any
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, err
+		}
+		m := make(map[string]any, len(l))
+		for i, v := range l {
+			m[strconv.Itoa(i)] = v
+		}
+		return m, nil
+	}
+	return nil, nil
+}
+
 // list walks every page of a collection. Cachet's links carry only ?page=N,
 // dropping filters and per_page, so the next request is rebuilt from q.
+//
+// Every walk is sorted (by id unless q says otherwise): the components and
+// groups indexes have no default order, and on PostgreSQL an unsorted walk
+// skips and repeats rows while anything writes (spec 1.5).
 func list[T any](ctx context.Context, c *Client, route string, q url.Values, dec func(resource) (T, error)) ([]T, error) {
 	var out []T
 	q = cloneValues(q)
+	if !q.Has("sort") {
+		q.Set("sort", "id")
+	}
 	q.Set("per_page", strconv.Itoa(c.perPage))
 	for n := 1; ; n++ {
+		if n > c.maxPages {
+			return nil, &LimitError{Method: "GET", URL: c.endpoint(route),
+				Err:  fmt.Errorf("links.next still set after %d pages of %d", c.maxPages, c.perPage),
+				Hint: "check that CACHET_API_URL points at Cachet's API (its pages end), or raise the page limit if Cachet really holds this many objects"}
+		}
 		q.Set("page", strconv.Itoa(n))
 		var p page
 		if err := c.do(ctx, request{method: "GET", route: route, path: route, query: q}, &p); err != nil {
@@ -303,18 +351,24 @@ func one[T any](ctx context.Context, c *Client, r request, dec func(resource) (T
 }
 
 // ListComponents returns every component, enabled and disabled, with its
-// group. Cachet API: GET /components?filter[enabled]=0,1&include=group
+// group and, where Cachet supports it, its metadata, by id.
+// Cachet API: GET /components?filter[enabled]=0,1&include=group,meta&sort=id
 func (c *Client) ListComponents(ctx context.Context) ([]Component, error) {
 	// Without the filter, current Cachet returns only enabled components,
 	// and the invisible per-target components are disabled.
-	q := url.Values{"filter[enabled]": {"0,1"}, "include": {"group"}}
-	return list(ctx, c, "/components", q, decodeComponent)
+	q := url.Values{"filter[enabled]": {"0,1"}, "sort": {"id"}}
+	return withMeta(c, q, "group", func(q url.Values) ([]Component, error) {
+		return list(ctx, c, "/components", q, decodeComponent)
+	})
 }
 
-// Component returns one component. Cachet API: GET /components/{id}
+// Component returns one component with its group and, where Cachet
+// supports it, its metadata.
+// Cachet API: GET /components/{id}?include=group,meta
 func (c *Client) Component(ctx context.Context, id int) (Component, error) {
-	q := url.Values{"include": {"group"}}
-	return one(ctx, c, request{method: "GET", route: "/components/{id}", path: "/components/" + strconv.Itoa(id), query: q}, decodeComponent)
+	return withMeta(c, url.Values{}, "group", func(q url.Values) (Component, error) {
+		return one(ctx, c, request{method: "GET", route: "/components/{id}", path: "/components/" + strconv.Itoa(id), query: q}, decodeComponent)
+	})
 }
 
 // CreateComponent creates a component. Cachet API: POST /components
@@ -332,10 +386,11 @@ func (c *Client) DeleteComponent(ctx context.Context, id int) error {
 	return c.do(ctx, request{method: "DELETE", route: "/components/{id}", path: "/components/" + strconv.Itoa(id)}, nil)
 }
 
-// ListGroups returns every component group the token may see.
-// Cachet API: GET /component-groups
+// ListGroups returns every component group the token may see, by id.
+// Cachet API: GET /component-groups?sort=id
 func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
-	return list(ctx, c, "/component-groups", nil, decodeGroup)
+	q := url.Values{"sort": {"id"}}
+	return list(ctx, c, "/component-groups", q, decodeGroup)
 }
 
 // CreateGroup creates a component group. Cachet API: POST /component-groups
@@ -355,16 +410,29 @@ func (c *Client) DeleteGroup(ctx context.Context, id int) error {
 
 // ListOpenIncidents returns every unresolved incident (status 0–3) with its
 // linked components and, where Cachet supports it, its metadata.
-// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta
+// Cachet API: GET /incidents?filter[status]=0,1,2,3&include=components,meta&sort=id
 func (c *Client) ListOpenIncidents(ctx context.Context) ([]Incident, error) {
-	q := url.Values{"filter[status]": {"0,1,2,3"}, "include": {"components,meta"}, "sort": {"id"}}
-	ins, err := list(ctx, c, "/incidents", q, decodeIncident)
-	if err != nil && isBadInclude(err) {
-		// Cachet before 2026-07 has no include=meta and answers 400.
-		q.Set("include", "components")
+	q := url.Values{"filter[status]": {"0,1,2,3"}, "sort": {"id"}}
+	return withMeta(c, q, "components", func(q url.Values) ([]Incident, error) {
 		return list(ctx, c, "/incidents", q, decodeIncident)
+	})
+}
+
+// withMeta runs read with include=<base>,meta. Cachet before 2026-07 (BASE)
+// has no include=meta and answers 400; then read runs again with
+// include=<base>, and later reads skip meta at once, since a core does not
+// lose the include while the client runs (a restart asks again).
+func withMeta[T any](c *Client, q url.Values, base string, read func(url.Values) (T, error)) (T, error) {
+	if !c.noMeta.Load() {
+		q.Set("include", base+",meta")
+		v, err := read(q)
+		if err == nil || !isBadInclude(err) {
+			return v, err
+		}
+		c.noMeta.Store(true)
 	}
-	return ins, err
+	q.Set("include", base)
+	return read(q)
 }
 
 // Incident returns one incident. Cachet API: GET /incidents/{id}
@@ -384,6 +452,12 @@ func (c *Client) UpdateIncident(ctx context.Context, id int, f IncidentFields) (
 	return one(ctx, c, request{method: "PATCH", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id), body: f}, decodeIncident)
 }
 
+// DeleteIncident deletes an incident and its updates.
+// Cachet API: DELETE /incidents/{id}
+func (c *Client) DeleteIncident(ctx context.Context, id int) error {
+	return c.do(ctx, request{method: "DELETE", route: "/incidents/{id}", path: "/incidents/" + strconv.Itoa(id)}, nil)
+}
+
 // AddUpdate posts an incident update; status 4 (fixed) resolves the
 // incident. Cachet API: POST /incidents/{id}/updates
 func (c *Client) AddUpdate(ctx context.Context, incidentID, incidentStatus int, message string) error {
@@ -393,9 +467,11 @@ func (c *Client) AddUpdate(ctx context.Context, incidentID, incidentStatus int, 
 	return c.do(ctx, request{method: "POST", route: "/incidents/{id}/updates", path: "/incidents/" + strconv.Itoa(incidentID) + "/updates", body: body, create: true}, nil)
 }
 
+// isBadInclude recognises spatie's 400 for an include the core does not
+// allow ("Requested include(s) `meta` are not allowed. ...").
 func isBadInclude(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest && strings.Contains(ae.Message, "include")
 }
 
 // CheckToken proves the token without writing anything: Cachet checks

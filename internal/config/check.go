@@ -77,8 +77,8 @@ func Warnings(c *Config, ts []Target) Problems {
 		return nil
 	}
 	var ps Problems
-	if !strings.Contains(c.NewIncidentName, "{{") {
-		if n, _ := printfVerbs(c.NewIncidentName); n == 0 {
+	if FormOf(c.NewIncidentName) != TemplateText {
+		if ScanVerbs(c.NewIncidentName).Count == 0 {
 			ps = append(ps, Problem{File: c.File, Field: keyNewIncidentName,
 				Msg:  "has no %s, so every incident gets the same name",
 				Hint: "add %s where the component name belongs"})

@@ -28,8 +28,8 @@ const maxPerPage = 100
 // Config is config.json: the incident texts and the component groups.
 type Config struct {
 	// NewIncidentName names a new incident. It is either a printf form with
-	// at most one %s for the component name, or, when it contains "{{", a Go
-	// template whose syntax the caller checks.
+	// at most one %s for the component name, or a Go template whose syntax
+	// the caller checks (see FormOf).
 	NewIncidentName             string
 	NewIncidentMessage          string
 	ResolvedIncidentMessage     string
@@ -37,6 +37,7 @@ type Config struct {
 	PerPage                     int    // page size for Cachet list calls, 1..100
 	Groups                      []Group
 	File                        string // the path it was read from
+	NameLine                    int    // line of new_incident_name; 0 when left out
 }
 
 // Group is one component group and its visible components, as listed.
@@ -118,7 +119,7 @@ func ParseConfig(file string, data []byte) (*Config, Problems) {
 	for _, m := range members(ps, root, "", configKeys) {
 		switch m.name {
 		case keyNewIncidentName:
-			c.NewIncidentName = text(ps, m, true)
+			c.NewIncidentName, c.NameLine = text(ps, m, true), m.val.line
 			checkIncidentName(ps, m, c.NewIncidentName)
 		case keyNewIncidentMessage:
 			c.NewIncidentMessage = text(ps, m, true)
@@ -217,48 +218,29 @@ func text(ps *problems, m jsonMember, required bool) string {
 // checkIncidentName checks the printf form: the bridge formats it with one
 // argument, the component name. A Go template is the caller's to check.
 func checkIncidentName(ps *problems, m jsonMember, name string) {
-	if strings.Contains(name, "{{") {
+	if FormOf(name) == TemplateText {
 		return
 	}
-	count, bad := printfVerbs(name)
+	v := ScanVerbs(name)
 	const hint = "use one %s for the component name and %% for a literal percent sign"
 	switch {
-	case bad != "":
-		ps.add(m.val.line, m.name, hint, "has the verb %q; only %%s is allowed", bad)
-	case count > 1:
-		ps.add(m.val.line, m.name, hint, "has %d %%s verbs; at most one is allowed", count)
+	case v.Bad != "":
+		// The loader has always named a verb by its first character ("%1"
+		// for "%10s"); validate's text check shows it whole.
+		_, size := utf8.DecodeRuneInString(v.Bad[1:])
+		ps.add(m.val.line, m.name, hint, "has the verb %q; only %%s is allowed", v.Bad[:1+size])
+	case v.Count > 1:
+		ps.add(m.val.line, m.name, hint, "has %d %%s verbs; at most one is allowed", v.Count)
 	}
-}
-
-// printfVerbs counts the %s verbs in s and returns the first other verb.
-func printfVerbs(s string) (count int, bad string) {
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			continue
-		}
-		if i+1 == len(s) {
-			return count, "%"
-		}
-		switch s[i+1] {
-		case '%':
-		case 's':
-			count++
-		default:
-			r, _ := utf8.DecodeRuneInString(s[i+1:])
-			return count, "%" + string(r)
-		}
-		i++
-	}
-	return count, ""
 }
 
 // checkNameLength checks that the incident name stays within Cachet's limit
 // for the longest component name it will be formatted with.
 func checkNameLength(ps *problems, root *jsonNode, c *Config) {
-	if strings.Contains(c.NewIncidentName, "{{") {
+	if FormOf(c.NewIncidentName) == TemplateText {
 		return
 	}
-	if n, bad := printfVerbs(c.NewIncidentName); n > 1 || bad != "" {
+	if v := ScanVerbs(c.NewIncidentName); v.Count > 1 || v.Bad != "" {
 		return
 	}
 	longest := ""

@@ -48,6 +48,7 @@ func TestParseConfigGood(t *testing.T) {
 				RecurringAlertUpdateMessage: "The situation has changed; we are still working on it.",
 				PerPage:                     100,
 				Groups:                      withLines(exampleGroups, 8, 12),
+				NameLine:                    2,
 			},
 		},
 		{
@@ -70,6 +71,7 @@ func TestParseConfigGood(t *testing.T) {
 				ResolvedIncidentMessage: "The issue has been resolved.",
 				PerPage:                 1,
 				Groups:                  withLines(exampleGroups, 6, 7),
+				NameLine:                2,
 			},
 		},
 	}
@@ -135,7 +137,7 @@ func TestParseConfigInline(t *testing.T) {
 	}
 }
 
-func TestPrintfVerbs(t *testing.T) {
+func TestScanVerbs(t *testing.T) {
 	tests := []struct {
 		name, in  string
 		wantCount int
@@ -149,12 +151,14 @@ func TestPrintfVerbs(t *testing.T) {
 		{name: "other_verb", in: "%s %v", wantCount: 1, wantBad: "%v"},
 		{name: "trailing", in: "%s %", wantCount: 1, wantBad: "%"},
 		{name: "multibyte_verb", in: "%é", wantBad: "%é"},
+		{name: "flagged_verb", in: "%s: %-10s down", wantCount: 1, wantBad: "%-10s"},
+		{name: "bare_percent", in: "50% of %s", wantBad: "% o"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			count, bad := printfVerbs(tt.in)
-			if count != tt.wantCount || bad != tt.wantBad {
-				t.Errorf("printfVerbs(%q) = %d, %q, want %d, %q", tt.in, count, bad, tt.wantCount, tt.wantBad)
+			v := ScanVerbs(tt.in)
+			if count, bad := v.Count, v.Bad; count != tt.wantCount || bad != tt.wantBad {
+				t.Errorf("ScanVerbs(%q) = %d, %q, want %d, %q", tt.in, count, bad, tt.wantCount, tt.wantBad)
 			}
 		})
 	}

@@ -112,6 +112,8 @@ func (p *jsonParser) token() (json.Token, int, error) {
 	}
 }
 
+// value reads one JSON value, recursing into lists and objects up to
+// maxJSONDepth.
 func (p *jsonParser) value(depth int) (*jsonNode, error) {
 	if depth > maxJSONDepth {
 		return nil, &jsonError{line: p.line(p.next()), msg: "nested too deeply"}
@@ -131,39 +133,65 @@ func (p *jsonParser) value(depth int) (*jsonNode, error) {
 	case string:
 		n.kind, n.str = jsonString, tok
 	case json.Delim:
-		switch tok {
-		case '[':
-			n.kind = jsonArray
-			for p.dec.More() {
-				e, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.elems = append(n.elems, e)
-			}
-		case '{':
-			n.kind = jsonObject
-			for p.dec.More() {
-				k, kline, err := p.token()
-				if err != nil {
-					return nil, err
-				}
-				name, ok := k.(string)
-				if !ok {
-					return nil, &jsonError{line: kline, msg: "object key is not a string"}
-				}
-				v, err := p.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				n.members = append(n.members, jsonMember{name: name, line: kline, val: v})
-			}
-		default:
-			return nil, &jsonError{line: line, msg: fmt.Sprintf("unexpected %q", rune(tok))}
-		}
-		if _, _, err := p.token(); err != nil { // the closing ] or }
+		if err := p.container(n, tok, depth); err != nil {
 			return nil, err
 		}
 	}
 	return n, nil
+}
+
+// container reads the elements or members after an opening [ or {, and
+// the closing delimiter, into n.
+func (p *jsonParser) container(n *jsonNode, open json.Delim, depth int) error {
+	var err error
+	switch open {
+	case '[':
+		n.kind = jsonArray
+		n.elems, err = p.elems(depth)
+	case '{':
+		n.kind = jsonObject
+		n.members, err = p.members(depth)
+	default:
+		return &jsonError{line: n.line, msg: fmt.Sprintf("unexpected %q", rune(open))}
+	}
+	if err != nil {
+		return err
+	}
+	_, _, err = p.token() // the closing ] or }
+	return err
+}
+
+// elems reads a list's values up to, not including, its closing ].
+func (p *jsonParser) elems(depth int) ([]*jsonNode, error) {
+	var out []*jsonNode
+	for p.dec.More() {
+		e, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// members reads an object's members up to, not including, its closing },
+// keeping each key's line for problems about that key.
+func (p *jsonParser) members(depth int) ([]jsonMember, error) {
+	var out []jsonMember
+	for p.dec.More() {
+		k, kline, err := p.token()
+		if err != nil {
+			return nil, err
+		}
+		name, ok := k.(string)
+		if !ok {
+			return nil, &jsonError{line: kline, msg: "object key is not a string"}
+		}
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, jsonMember{name: name, line: kline, val: v})
+	}
+	return out, nil
 }

@@ -93,7 +93,6 @@ var badFiles = map[string]string{
 	"bad-job-no-targets.yml":        `:5: prometheus_targets\.mysql: job "mysql" has no targets`,
 	"bad-label-typo.yml":            `:7: .*status_page_critical: unknown status page label; did you mean "status_page_critical_target"\?`,
 	"bad-long-component-label.yml":  `:4: .*status_page_component: component name is 256 characters long`,
-	"bad-long-invisible.yml":        `:4: prometheus_targets\.blackbox\[0\]\.targets\[0\]: the per-target component name "https://www\.example\.com/p+ \| Website" is 274 characters long`,
 	"bad-merge-self.yml":            `:4: prometheus_targets\.node\[0\]\.labels: merge \(<<\) refers to itself`,
 	"bad-missing-component.yml":     `:6: prometheus_targets\.node\[1\]\.labels: status_page_alert is true but status_page_component is missing`,
 	"bad-multi-doc.yml":             `:5: more than one YAML document`,

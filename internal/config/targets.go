@@ -70,17 +70,49 @@ const maxTargets = 100_000
 // them when there are problems.
 func ParseTargets(file string, data []byte) ([]Target, Problems) {
 	p := &targetParser{problems: problems{file: file}}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	err := dec.Decode(&doc)
-	switch {
-	case errors.Is(err, io.EOF):
-		p.noTargets(0)
-		return nil, p.result()
-	case err != nil:
-		p.yamlError(err)
+	root := p.document(data)
+	if root == nil {
 		return nil, p.result()
 	}
+	if !p.shapes(root) {
+		p.noTargets(root.Line)
+	}
+	p.checkDuplicates()
+	return p.targets, p.result()
+}
+
+// document decodes data and returns its top-level mapping, or nil, with the
+// problem reported, when the file holds none.
+func (p *targetParser) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		p.noTargets(0)
+		return nil
+	case err != nil:
+		p.yamlError(err)
+		return nil
+	}
+	p.extraDocument(dec)
+	root := deref(&doc)
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = deref(root.Content[0])
+	}
+	switch {
+	case isNull(root) || root.Kind == yaml.DocumentNode:
+		p.noTargets(0)
+		return nil
+	case root.Kind != yaml.MappingNode:
+		p.add(root.Line, "", "the file is a mapping with prometheus_targets: or scrape_configs: at the top", "want a mapping, got %s", describe(root))
+		return nil
+	}
+	return root
+}
+
+// extraDocument reports a second YAML document after the first: only the
+// first is read, so targets listed after a "---" would be silently lost.
+func (p *targetParser) extraDocument(dec *yaml.Decoder) {
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
@@ -89,19 +121,11 @@ func ParseTargets(file string, data []byte) ([]Target, Problems) {
 	case len(extra.Content) > 0 && !isNull(extra.Content[0]): // a trailing "---" is harmless
 		p.add(extra.Line, "", `put everything in one document, without "---" separators`, "more than one YAML document")
 	}
-	root := deref(&doc)
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		root = deref(root.Content[0])
-	}
-	if isNull(root) || root.Kind == yaml.DocumentNode {
-		p.noTargets(0)
-		return nil, p.result()
-	}
-	if root.Kind != yaml.MappingNode {
-		p.add(root.Line, "", "the file is a mapping with prometheus_targets: or scrape_configs: at the top", "want a mapping, got %s", describe(root))
-		return nil, p.result()
-	}
-	found := false
+}
+
+// shapes reads the targets of both shapes under the top-level mapping and
+// reports whether either key was there.
+func (p *targetParser) shapes(root *yaml.Node) (found bool) {
 	for _, kv := range p.pairs(root, "") {
 		switch kv.key.Value {
 		case "prometheus_targets":
@@ -112,11 +136,7 @@ func ParseTargets(file string, data []byte) ([]Target, Problems) {
 			p.scrapeConfigs(kv.val)
 		}
 	}
-	if !found {
-		p.noTargets(root.Line)
-	}
-	p.checkDuplicates()
-	return p.targets, p.result()
+	return found
 }
 
 type targetParser struct {
@@ -171,17 +191,7 @@ func (p *targetParser) ansible(n *yaml.Node) {
 		if strings.TrimSpace(job) == "" {
 			p.add(kv.key.Line, path, "give the job a name", "job name is empty")
 		}
-		groups := deref(kv.val)
-		switch {
-		case isNull(groups) || (groups.Kind == yaml.SequenceNode && len(groups.Content) == 0):
-			p.add(kv.key.Line, path, "list its targets, or remove the job", "job %q has no targets", job)
-		case groups.Kind != yaml.SequenceNode:
-			p.add(groups.Line, path, "write a list of {targets: [...], labels: {...}}", "want a list, got %s", describe(groups))
-		default:
-			for i, g := range groups.Content {
-				p.group(job, g, fmt.Sprintf("%s[%d]", path, i))
-			}
-		}
+		p.targetGroups(job, kv, path, "list its targets, or remove the job")
 	}
 }
 
@@ -200,46 +210,61 @@ func (p *targetParser) scrapeConfigs(n *yaml.Node) {
 		return
 	}
 	for i, sc := range n.Content {
-		path := fmt.Sprintf("%s[%d]", field, i)
-		sc = deref(sc)
-		if sc.Kind != yaml.MappingNode {
-			p.add(sc.Line, path, "write each scrape config as {job_name: ..., static_configs: [...]}", "want a mapping, got %s", describe(sc))
-			continue
+		p.scrapeConfig(deref(sc), fmt.Sprintf("%s[%d]", field, i))
+	}
+}
+
+// scrapeConfig reads one scrape config. Of its keys only job_name and
+// static_configs matter here.
+func (p *targetParser) scrapeConfig(sc *yaml.Node, path string) {
+	if sc.Kind != yaml.MappingNode {
+		p.add(sc.Line, path, "write each scrape config as {job_name: ..., static_configs: [...]}", "want a mapping, got %s", describe(sc))
+		return
+	}
+	var job string
+	var jobSeen bool
+	var statics *pair
+	for _, kv := range p.pairs(sc, path) {
+		switch kv.key.Value {
+		case "job_name":
+			jobSeen = true
+			job = p.jobName(kv.val, path+".job_name")
+		case "static_configs":
+			statics = &kv
 		}
-		var job string
-		var jobSeen bool
-		var statics *pair
-		for _, kv := range p.pairs(sc, path) {
-			switch kv.key.Value {
-			case "job_name":
-				jobSeen = true
-				v := deref(kv.val)
-				if v.Kind != yaml.ScalarNode || isNull(v) || strings.TrimSpace(v.Value) == "" {
-					p.add(v.Line, path+".job_name", "give the job a name", "job_name is empty")
-					continue
-				}
-				job = v.Value
-			case "static_configs":
-				statics = &kv
-			}
-		}
-		if !jobSeen {
-			p.add(sc.Line, path+".job_name", "add job_name: <name>", "missing")
-		}
-		if statics == nil {
-			continue
-		}
-		spath := path + ".static_configs"
-		groups := deref(statics.val)
-		switch {
-		case isNull(groups) || (groups.Kind == yaml.SequenceNode && len(groups.Content) == 0):
-			p.add(statics.key.Line, spath, "list its targets, or remove static_configs", "job %q has no targets", job)
-		case groups.Kind != yaml.SequenceNode:
-			p.add(groups.Line, spath, "write a list of {targets: [...], labels: {...}}", "want a list, got %s", describe(groups))
-		default:
-			for j, g := range groups.Content {
-				p.group(job, g, fmt.Sprintf("%s[%d]", spath, j))
-			}
+	}
+	if !jobSeen {
+		p.add(sc.Line, path+".job_name", "add job_name: <name>", "missing")
+	}
+	if statics != nil {
+		p.targetGroups(job, *statics, path+".static_configs", "list its targets, or remove static_configs")
+	}
+}
+
+// jobName reads a scrape config's job_name; it reports an empty one and
+// returns "".
+func (p *targetParser) jobName(n *yaml.Node, field string) string {
+	v := deref(n)
+	if v.Kind != yaml.ScalarNode || isNull(v) || strings.TrimSpace(v.Value) == "" {
+		p.add(v.Line, field, "give the job a name", "job_name is empty")
+		return ""
+	}
+	return v.Value
+}
+
+// targetGroups reads the list of {targets, labels} groups of one job: an
+// Ansible job's value or a scrape config's static_configs, kv being that
+// key and its value. emptyHint tells how to fix an empty list in that shape.
+func (p *targetParser) targetGroups(job string, kv pair, path, emptyHint string) {
+	groups := deref(kv.val)
+	switch {
+	case isNull(groups) || (groups.Kind == yaml.SequenceNode && len(groups.Content) == 0):
+		p.add(kv.key.Line, path, emptyHint, "job %q has no targets", job)
+	case groups.Kind != yaml.SequenceNode:
+		p.add(groups.Line, path, "write a list of {targets: [...], labels: {...}}", "want a list, got %s", describe(groups))
+	default:
+		for i, g := range groups.Content {
+			p.group(job, g, fmt.Sprintf("%s[%d]", path, i))
 		}
 	}
 }
@@ -298,10 +323,6 @@ func (p *targetParser) group(job string, n *yaml.Node, path string) {
 			Critical:      l.critical,
 			File:          p.file,
 			Line:          in.node.Line,
-		}
-		if n := utf8.RuneCountInString(t.InvisibleName()); n > maxName && len(comps) > 0 {
-			p.add(t.Line, in.field, fmt.Sprintf("shorten the target or status_page_component; Cachet accepts at most %d characters", maxName),
-				"the per-target component name %q is %d characters long", t.InvisibleName(), n)
 		}
 		p.targets = append(p.targets, t)
 	}

@@ -24,6 +24,15 @@ type Component struct {
 type Source interface {
 	Components() []Component
 	Pending() int
+	Health() Health
+}
+
+// Health is the bridge's view of Cachet, one field per failure class an
+// operator alerts on (spec §11).
+type Health struct {
+	Reachable, Authorised     bool
+	Permanent                 int
+	PermanentTotal, LostTotal uint64
 }
 
 // Metrics holds every collector.
@@ -116,6 +125,16 @@ var (
 		"Incidents statusbridge holds open.", nil, nil)
 	pendingDesc = prometheus.NewDesc("statusbridge_pending_writes",
 		"Cachet objects whose desired state is not written yet and are being retried.", nil, nil)
+	reachableDesc = prometheus.NewDesc("statusbridge_cachet_reachable",
+		"1 while Cachet answers, 0 while it does not (no answer, timeout, failing checks).", nil, nil)
+	authorisedDesc = prometheus.NewDesc("statusbridge_cachet_authorized",
+		"1 while Cachet accepts statusbridge's token, 0 after a 401 or 403 (token revoked, ability missing).", nil, nil)
+	permanentDesc = prometheus.NewDesc("statusbridge_cachet_permanent_failures",
+		"Cachet objects whose writes Cachet refuses for good (4xx other than 401, 403, 404, 429); retried at resync.", nil, nil)
+	permanentTotalDesc = prometheus.NewDesc("statusbridge_cachet_permanent_failures_total",
+		"Writes Cachet refused for good, counted once per object and cause.", nil, nil)
+	lostTotalDesc = prometheus.NewDesc("statusbridge_cachet_lost_objects_total",
+		"Cachet objects found deleted (404 on a known id) and looked up again.", nil, nil)
 )
 
 // sourceCollector reads the bridge when scraped, so the hot path pays
@@ -126,6 +145,11 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- componentDesc
 	ch <- incidentsDesc
 	ch <- pendingDesc
+	ch <- reachableDesc
+	ch <- authorisedDesc
+	ch <- permanentDesc
+	ch <- permanentTotalDesc
+	ch <- lostTotalDesc
 }
 
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -140,4 +164,17 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(incidentsDesc, prometheus.GaugeValue, float64(open))
 	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(c.src.Pending()))
+	h := c.src.Health()
+	ch <- prometheus.MustNewConstMetric(reachableDesc, prometheus.GaugeValue, boolValue(h.Reachable))
+	ch <- prometheus.MustNewConstMetric(authorisedDesc, prometheus.GaugeValue, boolValue(h.Authorised))
+	ch <- prometheus.MustNewConstMetric(permanentDesc, prometheus.GaugeValue, float64(h.Permanent))
+	ch <- prometheus.MustNewConstMetric(permanentTotalDesc, prometheus.CounterValue, float64(h.PermanentTotal))
+	ch <- prometheus.MustNewConstMetric(lostTotalDesc, prometheus.CounterValue, float64(h.LostTotal))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -19,6 +19,10 @@ func (source) Components() []metrics.Component {
 
 func (source) Pending() int { return 3 }
 
+func (source) Health() metrics.Health {
+	return metrics.Health{Reachable: true, Authorised: false, Permanent: 2, PermanentTotal: 5, LostTotal: 1}
+}
+
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, "v1.2.3")
@@ -55,6 +59,21 @@ statusbridge_open_incidents 1
 # HELP statusbridge_pending_writes Cachet objects whose desired state is not written yet and are being retried.
 # TYPE statusbridge_pending_writes gauge
 statusbridge_pending_writes 3
+# HELP statusbridge_cachet_reachable 1 while Cachet answers, 0 while it does not (no answer, timeout, failing checks).
+# TYPE statusbridge_cachet_reachable gauge
+statusbridge_cachet_reachable 1
+# HELP statusbridge_cachet_authorized 1 while Cachet accepts statusbridge's token, 0 after a 401 or 403 (token revoked, ability missing).
+# TYPE statusbridge_cachet_authorized gauge
+statusbridge_cachet_authorized 0
+# HELP statusbridge_cachet_permanent_failures Cachet objects whose writes Cachet refuses for good (4xx other than 401, 403, 404, 429); retried at resync.
+# TYPE statusbridge_cachet_permanent_failures gauge
+statusbridge_cachet_permanent_failures 2
+# HELP statusbridge_cachet_permanent_failures_total Writes Cachet refused for good, counted once per object and cause.
+# TYPE statusbridge_cachet_permanent_failures_total counter
+statusbridge_cachet_permanent_failures_total 5
+# HELP statusbridge_cachet_lost_objects_total Cachet objects found deleted (404 on a known id) and looked up again.
+# TYPE statusbridge_cachet_lost_objects_total counter
+statusbridge_cachet_lost_objects_total 1
 # HELP statusbridge_config_last_reload_successful Whether the last configuration (re)load succeeded.
 # TYPE statusbridge_config_last_reload_successful gauge
 statusbridge_config_last_reload_successful 0
@@ -65,6 +84,8 @@ statusbridge_config_last_reload_success_timestamp_seconds 1.7e+09
 	names := []string{
 		"statusbridge_webhook_requests_total", "statusbridge_alerts_total", "statusbridge_cachet_requests_total",
 		"statusbridge_component_status", "statusbridge_open_incidents", "statusbridge_pending_writes",
+		"statusbridge_cachet_reachable", "statusbridge_cachet_authorized", "statusbridge_cachet_permanent_failures",
+		"statusbridge_cachet_permanent_failures_total", "statusbridge_cachet_lost_objects_total",
 		"statusbridge_config_last_reload_successful", "statusbridge_config_last_reload_success_timestamp_seconds",
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -40,8 +41,12 @@ type Options struct {
 	ApplyTimeout time.Duration
 	// Warnings are shown on /health (e.g. default credentials in use).
 	Warnings []string
-	// Ready reports nil once the bridge can serve (Cachet index loaded).
+	// Ready reports nil once the bridge can serve (Cachet index loaded,
+	// Cachet answering and accepting the token), or why not.
 	Ready func() error
+	// Health, if set, adds warnings known only at run time (writes Cachet
+	// refuses for good) to /health.
+	Health func() []string
 	// Metrics serves /metrics; nil leaves the route out.
 	Metrics http.Handler
 	// Page serves GET / (the demo's status page); nil leaves it out.
@@ -66,7 +71,7 @@ func New(o Options) http.Handler {
 	}
 	r := chi.NewRouter()
 	r.With(basicAuth(o.Users, o.Logger)).Post("/webhook", handleWebhook(o))
-	r.Get("/health", handleHealth(o.Warnings))
+	r.Get("/health", handleHealth(o.Warnings, o.Health))
 	r.Get("/readyz", handleReady(o.Ready))
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", o.Metrics)
@@ -77,12 +82,16 @@ func New(o Options) http.Handler {
 	return r
 }
 
-func handleHealth(warnings []string) http.HandlerFunc {
-	body := map[string]any{"status": "healthy"}
-	if len(warnings) > 0 {
-		body["warnings"] = warnings
-	}
+func handleHealth(warnings []string, health func() []string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
+		body := map[string]any{"status": "healthy"}
+		all := warnings
+		if health != nil {
+			all = append(slices.Clip(all), health()...)
+		}
+		if len(all) > 0 {
+			body["warnings"] = all
+		}
 		writeJSON(w, http.StatusOK, body)
 	}
 }

@@ -74,13 +74,20 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 			"alerts", len(events), "duration", time.Since(start), "err", err)
 		return http.StatusServiceUnavailable, errBody("cachet could not be updated; retry later")
 	}
-	return http.StatusOK, map[string]any{
+	body := map[string]any{
 		"status":    "ok",
 		"applied":   res.Applied,
 		"duplicate": res.Duplicate,
 		"stale":     res.Stale,
 		"ignored":   len(ignored),
 	}
+	if len(res.Permanent) > 0 {
+		// 2xx all the same: Alertmanager's retry cannot fix what Cachet
+		// refuses for good (spec §11); the rest of the batch is applied.
+		body["status"] = "partial"
+		body["permanent_failures"] = res.Permanent
+	}
+	return http.StatusOK, body
 }
 
 func errBody(msg string) map[string]any { return map[string]any{"error": msg} }

@@ -117,83 +117,146 @@ func (a Action) Has(c Change) bool { return slices.Contains(a.Changes, c) }
 // group, and no target has that name. A visible component, or anything else
 // a person made, is never deleted. Select decides which actions run.
 func Plan(d Desired, snap cachet.Snapshot) []Action {
-	comps := snap.ComponentsByName()
-	groups := snap.GroupsByName()
+	p := newPlanner(snap)
+	for _, g := range d.Groups {
+		p.group(g)
+	}
+	for _, g := range d.Groups {
+		for _, name := range g.Components {
+			p.visible(g.Name, name)
+		}
+	}
+	for _, t := range d.Targets {
+		p.hidden(t)
+	}
+	p.deletes(snap.Components)
+	return p.out
+}
+
+// planner holds what Cachet shows, indexed by name, while Plan walks the
+// desired state; wanted collects every component name the configuration
+// claims, so that the first claim wins and deletes spare them all.
+type planner struct {
+	comps     map[string]cachet.Component
+	groups    map[string]cachet.Group
+	groupName map[int]string
+	wanted    map[string]bool
+	out       []Action
+}
+
+func newPlanner(snap cachet.Snapshot) *planner {
 	groupName := make(map[int]string, len(snap.Groups))
 	for _, g := range snap.Groups {
 		groupName[g.ID] = g.Name
 	}
-	var out []Action
-	for _, g := range d.Groups {
-		existing, ok := groups[g.Name]
-		switch {
-		case !ok:
-			out = append(out, Action{Kind: CreateGroup, Name: g.Name})
-		case existing.Visible != 1:
-			// Cachet's own default is logged-in users only; a status page
-			// group is for the public.
-			out = append(out, Action{Kind: PublishGroup, ID: existing.ID, Name: g.Name})
-		}
+	return &planner{
+		comps:     snap.ComponentsByName(),
+		groups:    snap.GroupsByName(),
+		groupName: groupName,
+		wanted:    map[string]bool{},
 	}
-	wanted := map[string]bool{}
-	for _, g := range d.Groups {
-		gid := groups[g.Name].ID
-		for _, name := range g.Components {
-			if wanted[name] {
-				continue // config.Load rejects this; stay safe anyway
-			}
-			wanted[name] = true
-			c, ok := comps[name]
-			if !ok {
-				out = append(out, Action{Kind: CreateComponent, Name: name, Group: g.Name, GroupID: gid})
-				continue
-			}
-			a := Action{Kind: FixComponent, ID: c.ID, Name: name, Group: g.Name, GroupID: gid,
-				FromGroupID: c.GroupID, FromGroup: groupName[c.GroupID]}
-			if gid == 0 || c.GroupID != gid {
-				a.Changes = append(a.Changes, Move)
-			}
-			if !c.Enabled {
-				a.Changes = append(a.Changes, Enable)
-			}
-			if len(a.Changes) > 0 {
-				out = append(out, a)
-			}
-		}
+}
+
+// group plans the creation of a missing group, or publishes a private one.
+func (p *planner) group(g Group) {
+	existing, ok := p.groups[g.Name]
+	switch {
+	case !ok:
+		p.out = append(p.out, Action{Kind: CreateGroup, Name: g.Name})
+	case existing.Visible != 1:
+		// Cachet's own default is logged-in users only; a status page
+		// group is for the public.
+		p.out = append(p.out, Action{Kind: PublishGroup, ID: existing.ID, Name: g.Name})
 	}
-	for _, t := range d.Targets {
-		if wanted[t.Name] {
-			continue
-		}
-		wanted[t.Name] = true
-		c, ok := comps[t.Name]
-		if !ok {
-			out = append(out, Action{Kind: CreateComponent, Name: t.Name, Hidden: true, Critical: t.Critical,
-				Description: status.Description(t.Critical, nil)})
-			continue
-		}
-		a := Action{Kind: FixComponent, ID: c.ID, Name: t.Name, Hidden: true, Critical: t.Critical}
-		if c.Enabled {
-			a.Changes = append(a.Changes, Disable)
-		}
-		// A hidden component in a group cannot be taken out of it: Cachet
-		// rejects component_group_id null or 0. It stays disabled there.
-		if critical, alerts := status.ParseDescription(c.Description); critical != t.Critical {
-			a.Changes = append(a.Changes, Critical)
-			a.Description = status.Description(t.Critical, alerts)
-		}
-		if len(a.Changes) > 0 {
-			out = append(out, a)
-		}
+}
+
+// claim marks name as wanted and reports whether it was not claimed before.
+// config.Load rejects a name listed twice; the check keeps Plan safe anyway.
+func (p *planner) claim(name string) bool {
+	if p.wanted[name] {
+		return false
 	}
-	ids := slices.Clone(snap.Components)
+	p.wanted[name] = true
+	return true
+}
+
+// visible plans the visible component name of group groupName: a create,
+// or a fix when it drifted.
+func (p *planner) visible(groupName, name string) {
+	if !p.claim(name) {
+		return
+	}
+	gid := p.groups[groupName].ID
+	c, ok := p.comps[name]
+	if !ok {
+		p.out = append(p.out, Action{Kind: CreateComponent, Name: name, Group: groupName, GroupID: gid})
+		return
+	}
+	if changes := visibleDrift(c, gid); len(changes) > 0 {
+		p.out = append(p.out, Action{Kind: FixComponent, ID: c.ID, Name: name, Group: groupName, GroupID: gid,
+			FromGroupID: c.GroupID, FromGroup: p.groupName[c.GroupID], Changes: changes})
+	}
+}
+
+// visibleDrift lists what differs between the visible component c and its
+// configured group gid (0 when this run creates the group).
+func visibleDrift(c cachet.Component, gid int) []Change {
+	var changes []Change
+	if gid == 0 || c.GroupID != gid {
+		changes = append(changes, Move)
+	}
+	if !c.Enabled {
+		changes = append(changes, Enable)
+	}
+	return changes
+}
+
+// hidden plans the per-target component of t: a create, or a fix when it
+// drifted.
+func (p *planner) hidden(t Target) {
+	if !p.claim(t.Name) {
+		return
+	}
+	c, ok := p.comps[t.Name]
+	if !ok {
+		p.out = append(p.out, Action{Kind: CreateComponent, Name: t.Name, Hidden: true, Critical: t.Critical,
+			Description: status.Description(t.Critical, nil)})
+		return
+	}
+	if changes, description := hiddenDrift(c, t.Critical); len(changes) > 0 {
+		p.out = append(p.out, Action{Kind: FixComponent, ID: c.ID, Name: t.Name, Hidden: true, Critical: t.Critical,
+			Description: description, Changes: changes})
+	}
+}
+
+// hiddenDrift lists what differs between the per-target component c and
+// its configured critical flag, and the description a Critical change
+// writes: the new first line above the alerts c lists now.
+//
+// A hidden component in a group is not a drift: Cachet rejects
+// component_group_id null or 0, so it cannot be taken out of the group
+// and stays disabled there.
+func hiddenDrift(c cachet.Component, critical bool) (changes []Change, description string) {
+	if c.Enabled {
+		changes = append(changes, Disable)
+	}
+	if was, alerts := status.ParseDescription(c.Description); was != critical {
+		changes = append(changes, Critical)
+		description = status.Description(critical, alerts)
+	}
+	return changes, description
+}
+
+// deletes plans, by id, the removal of the per-target components that setup
+// manages and the configuration no longer lists.
+func (p *planner) deletes(comps []cachet.Component) {
+	ids := slices.Clone(comps)
 	slices.SortFunc(ids, func(x, y cachet.Component) int { return x.ID - y.ID })
 	for _, c := range ids {
-		if managedOrphan(c, wanted) {
-			out = append(out, Action{Kind: DeleteComponent, ID: c.ID, Name: c.Name, Hidden: true})
+		if managedOrphan(c, p.wanted) {
+			p.out = append(p.out, Action{Kind: DeleteComponent, ID: c.ID, Name: c.Name, Hidden: true})
 		}
 	}
-	return out
 }
 
 // managedOrphan reports whether c is a per-target component that setup

@@ -212,6 +212,71 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+func TestVisibleDrift(t *testing.T) {
+	tests := []struct {
+		name string
+		c    cachet.Component
+		gid  int
+		want []Change
+	}{
+		{name: "enabled_in_its_group_is_no_drift", c: cachet.Component{Enabled: true, GroupID: 2}, gid: 2},
+		{name: "other_group_moves", c: cachet.Component{Enabled: true, GroupID: 1}, gid: 2, want: []Change{Move}},
+		{name: "no_group_moves", c: cachet.Component{Enabled: true}, gid: 2, want: []Change{Move}},
+		// A group this run creates has no id yet, so even a component in
+		// no group must move into it.
+		{name: "group_created_this_run_always_moves", c: cachet.Component{Enabled: true}, gid: 0, want: []Change{Move}},
+		{name: "disabled_enabled", c: cachet.Component{GroupID: 2}, gid: 2, want: []Change{Enable}},
+		{name: "move_before_enable", c: cachet.Component{GroupID: 1}, gid: 2, want: []Change{Move, Enable}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := visibleDrift(tt.c, tt.gid)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("visibleDrift(%+v, %d) mismatch (-want +got):\n%s", tt.c, tt.gid, diff)
+			}
+		})
+	}
+}
+
+func TestHiddenDrift(t *testing.T) {
+	tests := []struct {
+		name            string
+		c               cachet.Component
+		critical        bool
+		want            []Change
+		wantDescription string
+	}{
+		{name: "disabled_and_same_flag_is_no_drift", c: cachet.Component{Description: "critical: yes\nA,"}, critical: true},
+		{name: "enabled_disabled", c: cachet.Component{Enabled: true, Description: "critical: no\nno alerts"}, want: []Change{Disable}},
+		{name: "in_a_group_is_no_drift", c: cachet.Component{GroupID: 3, Description: "critical: no\nno alerts"}},
+		{
+			name:            "flag_flip_keeps_alerts",
+			c:               cachet.Component{Description: "critical: no\nB,A,"},
+			critical:        true,
+			want:            []Change{Critical},
+			wantDescription: "critical: yes\nA,B,",
+		},
+		{
+			name:            "unreadable_description_reads_as_not_critical",
+			c:               cachet.Component{Enabled: true, Description: "hand written"},
+			critical:        true,
+			want:            []Change{Disable, Critical},
+			wantDescription: "critical: yes\nno alerts",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, description := hiddenDrift(tt.c, tt.critical)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("hiddenDrift(%+v, %v) changes mismatch (-want +got):\n%s", tt.c, tt.critical, diff)
+			}
+			if description != tt.wantDescription {
+				t.Errorf("hiddenDrift(%+v, %v) description = %q, want %q", tt.c, tt.critical, description, tt.wantDescription)
+			}
+		})
+	}
+}
+
 func TestSelect(t *testing.T) {
 	all := []Action{
 		{Kind: CreateGroup, Name: "g"},

@@ -1,6 +1,8 @@
 package status
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,16 +25,69 @@ func SplitComponents(raw string) []string {
 	return out
 }
 
+// MaxName is Cachet's limit on component and incident names, in
+// characters; a longer one is a 422.
+const MaxName = 255
+
 // InvisibleName is the Cachet name of a target's invisible component:
-// "<instance> | <status_page_component as written>".
+// "<instance> | <status_page_component as written>". A name over MaxName
+// characters is shortened deterministically and stays unique: the instance
+// is cut and marked with "…~" and a hash of the whole name, and a component
+// list over maxRawInName characters is cut with "…". The full values
+// round-trip through the component's metadata, not its name.
 func InvisibleName(instance, rawComponents string) string {
-	return instance + " | " + rawComponents
+	full := instance + " | " + rawComponents
+	if utf8.RuneCountInString(full) <= MaxName {
+		return full
+	}
+	sum := sha256.Sum256([]byte(instance + "\x00" + rawComponents))
+	mark := "…~" + hex.EncodeToString(sum[:4])
+	raw := rawComponents
+	if utf8.RuneCountInString(raw) > maxRawInName {
+		raw = truncateRunes(raw, maxRawInName-1) + "…"
+	}
+	room := MaxName - utf8.RuneCountInString(" | "+raw+mark)
+	return truncateRunes(instance, room) + mark + " | " + raw
+}
+
+// maxRawInName bounds the component list in a shortened name, so that a
+// long instance keeps most of its room and a long list still leaves some.
+const maxRawInName = 120
+
+// Shortened reports whether name was shortened by InvisibleName, so it
+// cannot be parsed back into the target's instance and components.
+func Shortened(name string) bool {
+	_, ok := shortMark(name)
+	return ok
+}
+
+// shortMark finds the end of InvisibleName's "…~<8 hex>" mark, where the
+// instance part of a shortened name ends.
+func shortMark(name string) (end int, ok bool) {
+	const mark = "…~"
+	for i := 0; ; {
+		j := strings.Index(name[i:], mark)
+		if j < 0 {
+			return 0, false
+		}
+		h := i + j + len(mark)
+		if h+8 <= len(name) && strings.HasPrefix(name[h+8:], " | ") {
+			if _, err := hex.DecodeString(name[h : h+8]); err == nil {
+				return h + 8, true
+			}
+		}
+		i = h
+	}
 }
 
 // ParseInvisibleName reverses InvisibleName. It accepts the older
 // middleware's names, which were built the same way.
 func ParseInvisibleName(name string) (instance, rawComponents string, ok bool) {
-	instance, rawComponents, ok = strings.Cut(name, " | ")
+	if end, short := shortMark(name); short {
+		instance, rawComponents, ok = name[:end], name[end+len(" | "):], true
+	} else {
+		instance, rawComponents, ok = strings.Cut(name, " | ")
+	}
 	if !ok {
 		instance, rawComponents, ok = strings.Cut(name, "|")
 	}
@@ -41,6 +96,29 @@ func ParseInvisibleName(name string) (instance, rawComponents string, ok bool) {
 		return "", "", false
 	}
 	return instance, rawComponents, true
+}
+
+// ParseInvisibleNameAmong is ParseInvisibleName for an instance that may
+// itself contain " | ": of the places the name can be split, it takes the
+// first whose component list names only known components, and falls back
+// to the first split.
+func ParseInvisibleNameAmong(name string, known func(component string) bool) (instance, rawComponents string, ok bool) {
+	if Shortened(name) {
+		return ParseInvisibleName(name)
+	}
+	for i := 0; ; {
+		j := strings.Index(name[i:], " | ")
+		if j < 0 {
+			break
+		}
+		inst, raw := strings.TrimSpace(name[:i+j]), strings.TrimSpace(name[i+j+3:])
+		comps := SplitComponents(raw)
+		if inst != "" && len(comps) > 0 && !slices.ContainsFunc(comps, func(c string) bool { return !known(c) }) {
+			return inst, raw, true
+		}
+		i += j + 3
+	}
+	return ParseInvisibleName(name)
 }
 
 // noAlerts is the second description line of a target with nothing firing.
@@ -87,6 +165,19 @@ func Description(critical bool, alertNames []string) string {
 		b.WriteString(",")
 	}
 	return b.String()
+}
+
+// MaxMessage bounds incident and update messages. Cachet stores them in a
+// TEXT column, which MySQL caps at 65,535 bytes; 16,000 characters of up to
+// four bytes each stay under it, and no visitor reads more.
+const MaxMessage = 16000
+
+// Cut returns s cut to at most n characters, ending in "…" when it was cut.
+func Cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return truncateRunes(s, n-1) + "…"
 }
 
 func truncateRunes(s string, n int) string {

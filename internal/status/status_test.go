@@ -180,3 +180,84 @@ func FuzzDescription(f *testing.F) {
 		}
 	})
 }
+
+func TestInvisibleNameShortensLongLabels(t *testing.T) {
+	long := strings.Repeat("ä", 300)
+	tests := []struct {
+		name, instance, raw string
+		wantRaw             string // the component list the shortened name keeps
+	}{
+		{"long_instance", "https://" + long + "/health", "Website", "Website"},
+		{"long_components", "10.0.0.1:9100", "Web, " + long, strings.Repeat("x", 0)},
+		{"both_long", long, long, ""},
+		{"instance_with_pipes", strings.Repeat("a | b,", 60), "Web", "Web"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := InvisibleName(tt.instance, tt.raw)
+			if c := utf8.RuneCountInString(n); c > MaxName {
+				t.Fatalf("name is %d characters, want at most %d: %q", c, MaxName, n)
+			}
+			if !utf8.ValidString(n) {
+				t.Fatalf("name is not valid UTF-8: %q", n)
+			}
+			if n != InvisibleName(tt.instance, tt.raw) {
+				t.Fatal("not deterministic")
+			}
+			if !Shortened(n) {
+				t.Errorf("Shortened(%q) = false, want true", n)
+			}
+			if _, raw, ok := ParseInvisibleName(n); !ok || (tt.wantRaw != "" && raw != tt.wantRaw) {
+				t.Errorf("ParseInvisibleName(%q) = raw %q ok %v, want a managed name with components %q", n, raw, ok, tt.wantRaw)
+			}
+			// The same prefix with another ending is another target.
+			if other := InvisibleName(tt.instance+"2", tt.raw); other == n {
+				t.Errorf("two instances share the shortened name %q", n)
+			}
+			if other := InvisibleName(tt.instance, tt.raw+"2"); other == n {
+				t.Errorf("two component lists share the shortened name %q", n)
+			}
+		})
+	}
+	if n := InvisibleName("10.0.0.1:9100", "Web"); Shortened(n) || n != "10.0.0.1:9100 | Web" {
+		t.Errorf("a short name changed: %q", n)
+	}
+}
+
+func TestParseInvisibleNameAmong(t *testing.T) {
+	known := func(c string) bool { return c == "Web" || c == "API" }
+	tests := []struct{ name, instance, raw string }{
+		{"a | b | Web", "a | b", "Web"},
+		{"10.0.0.1:9100 | Web, API", "10.0.0.1:9100", "Web, API"},
+		{"x | Unknown", "x", "Unknown"}, // nothing known: the first split
+		{"x | y | Unknown", "x", "y | Unknown"},
+	}
+	for _, tt := range tests {
+		inst, raw, ok := ParseInvisibleNameAmong(tt.name, known)
+		if !ok || inst != tt.instance || raw != tt.raw {
+			t.Errorf("ParseInvisibleNameAmong(%q) = %q, %q, %v, want %q, %q", tt.name, inst, raw, ok, tt.instance, tt.raw)
+		}
+	}
+}
+
+func FuzzInvisibleName(f *testing.F) {
+	f.Add("10.0.0.1:9100", "Web")
+	f.Add(strings.Repeat("é", 300), "Web, API")
+	f.Add("a | b", strings.Repeat(",", 300))
+	f.Fuzz(func(t *testing.T, instance, raw string) {
+		n := InvisibleName(instance, raw)
+		full := instance + " | " + raw
+		if utf8.RuneCountInString(full) <= MaxName {
+			if n != full {
+				t.Fatalf("short name changed: %q → %q", full, n)
+			}
+			return
+		}
+		if utf8.RuneCountInString(n) > MaxName {
+			t.Fatalf("%d characters: %q", utf8.RuneCountInString(n), n)
+		}
+		if !Shortened(n) {
+			t.Fatalf("Shortened(%q) = false", n)
+		}
+	})
+}

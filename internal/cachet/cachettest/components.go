@@ -209,7 +209,7 @@ func (e *Emulator) serveComponents(req *request) response {
 		f["enabled"] = true
 	}
 	var rows []*component
-	for _, id := range sortedKeys(e.components) {
+	for _, id := range e.componentRows.scan() {
 		c := e.components[id]
 		if c.deleted || !e.componentViewable(c, req.authed) {
 			continue
@@ -292,6 +292,7 @@ func (e *Emulator) serveComponent(req *request) response {
 			return e.forbidden(req.r)
 		}
 		c.deleted = true
+		e.componentRows.write(c.id)
 		return noContent()
 	}
 	return e.updateComponent(req, c)
@@ -346,6 +347,7 @@ func (e *Emulator) createComponent(req *request) response {
 	}
 	e.applyComponent(c, req.in)
 	e.components[c.id] = c
+	e.componentRows.insert(c.id)
 	writeIncludes(req, e.componentQuery())
 	rc := e.render(req)
 	return apiResp(http.StatusCreated, rc.single(rc.component(c, componentView{primary: true})))
@@ -373,6 +375,7 @@ func (e *Emulator) updateComponent(req *request, c *component) response {
 	e.applyComponent(c, in)
 	if c.snapshotKey() != before {
 		c.updated = e.opts.Now()
+		e.componentRows.write(c.id)
 	}
 	writeIncludes(req, e.componentQuery())
 	rc := e.render(req)

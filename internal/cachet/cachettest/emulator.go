@@ -8,7 +8,9 @@
 // filters, Laravel validation and error ordering, abilities, visibility
 // scoping and the derived component status of two cachethq/core revisions
 // (see Dialect), and it can inject faults: errors, delays, resets and lost
-// responses.
+// responses. Like PostgreSQL, it returns the components and groups indexes
+// in heap order when no sort is asked for: not the id order, and moving as
+// rows are written (see heap).
 package cachettest
 
 import (
@@ -120,6 +122,10 @@ type Emulator struct {
 	groups     map[int]*group
 	incidents  map[int]*incident
 	updates    map[int]*update
+	// componentRows and groupRows are the tables' physical row order,
+	// which their indexes return when no sort is asked for.
+	componentRows *heap
+	groupRows     *heap
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -146,14 +152,16 @@ func New(opts Options) *Emulator {
 		opts.Now = time.Now
 	}
 	return &Emulator{
-		opts:       opts,
-		seq:        map[string]int{},
-		components: map[int]*component{},
-		groups:     map[int]*group{},
-		incidents:  map[int]*incident{},
-		updates:    map[int]*update{},
-		stats:      Stats{ByRoute: map[string]int{}},
-		windows:    map[string]*window{},
+		opts:          opts,
+		seq:           map[string]int{},
+		components:    map[int]*component{},
+		groups:        map[int]*group{},
+		incidents:     map[int]*incident{},
+		updates:       map[int]*update{},
+		componentRows: newHeap(1),
+		groupRows:     newHeap(2),
+		stats:         Stats{ByRoute: map[string]int{}},
+		windows:       map[string]*window{},
 	}
 }
 

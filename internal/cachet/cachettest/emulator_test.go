@@ -531,6 +531,32 @@ func TestMeta(t *testing.T) {
 			t.Errorf("seeded meta (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("head_component_meta_written_replaced_cleared_and_filtered", func(t *testing.T) {
+		t.Parallel()
+		s := start(t, Options{})
+		a := admin(t, s)
+		one := a.createComponent(map[string]any{"name": "one", "enabled": false, "meta": map[string]any{"sb": "1", "k": "a"}})
+		two := a.createComponent(map[string]any{"name": "two", "enabled": true, "meta": map[string]any{"sb": "1"}})
+		a.createComponent(map[string]any{"name": "three", "enabled": true})
+		filtered := func(q string) []int {
+			t.Helper()
+			return ids(a.do("GET", "/components?sort=id&filter[enabled]=0,1&"+q, nil).want(t, 200).body)
+		}
+		if diff := cmp.Diff([]int{one, two}, filtered("filter[meta][sb]=1")); diff != "" {
+			t.Errorf("filter[meta][sb]=1 (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int{one}, filtered("filter[meta][sb]=1&filter[meta][k]=a")); diff != "" {
+			t.Errorf("two meta keys are ANDed (-want +got):\n%s", diff)
+		}
+		a.do("PATCH", "/components/"+itoa(one), map[string]any{"meta": map[string]any{}}).want(t, 200)
+		r := a.do("GET", "/components/"+itoa(one)+"?include=meta", nil).want(t, 200)
+		if diff := cmp.Diff([]any{}, get(r.body, "data", "attributes", "meta")); diff != "" {
+			t.Errorf("meta after {} (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int{two}, filtered("filter[meta][sb]=1")); diff != "" {
+			t.Errorf("filter[meta][sb]=1 after clearing one (-want +got):\n%s", diff)
+		}
+	})
 	t.Run("head_meta_filter", func(t *testing.T) {
 		t.Parallel()
 		s := start(t, Options{})

@@ -28,7 +28,7 @@ func (e *Emulator) serveGroups(req *request) response {
 		return e.serverError(req.r)
 	}
 	var rows []*group
-	for _, id := range sortedKeys(e.groups) {
+	for _, id := range e.groupRows.scan() {
 		g := e.groups[id]
 		if e.opts.Dialect == Head && !groupViewable(g, req.authed) {
 			continue
@@ -91,10 +91,12 @@ func (e *Emulator) serveGroup(req *request) response {
 			return e.forbidden(req.r)
 		}
 		delete(e.groups, id)
+		e.groupRows.remove(id)
 		// Deleting a group ungroups its components, soft-deleted ones too.
-		for _, c := range e.components {
-			if c.groupID != nil && *c.groupID == id {
+		for _, cid := range sortedKeys(e.components) {
+			if c := e.components[cid]; c.groupID != nil && *c.groupID == id {
 				c.groupID = nil
+				e.componentRows.write(cid)
 			}
 		}
 		return noContent()
@@ -147,6 +149,7 @@ func (e *Emulator) writeGroup(req *request, g *group) response {
 		// Database defaults: order 0, visible 0 (logged-in users), collapsed 1.
 		g = &group{id: e.nextID("groups"), order: ptr(0), collapsed: 1, created: now, updated: now}
 		e.groups[g.id] = g
+		e.groupRows.insert(g.id)
 	}
 	changed := false
 	in := req.in
@@ -194,13 +197,15 @@ func (e *Emulator) writeGroup(req *request, g *group) response {
 	if ids, ok := in["components"]; ok {
 		for _, x := range items(ids) {
 			n, _ := asInt(x)
-			if c := e.components[n]; c != nil {
+			if c := e.components[n]; c != nil && deref(c.groupID) != g.id {
 				c.groupID = ptr(g.id)
+				e.componentRows.write(c.id)
 			}
 		}
 	}
 	if changed && !create {
 		g.updated = now
+		e.groupRows.write(g.id)
 	}
 	writeIncludes(req, e.groupQuery())
 	rc := e.render(req)

@@ -257,6 +257,7 @@ func (e *Emulator) AddGroup(g Group) int {
 		id: id, name: g.Name, order: ptr(g.Order), visible: g.Visible,
 		collapsed: g.Collapsed, meta: cloneMeta(g.Meta), created: now, updated: now,
 	}
+	e.groupRows.insert(id)
 	return id
 }
 
@@ -288,6 +289,7 @@ func (e *Emulator) AddComponent(c Component) int {
 		row.groupID = ptr(c.GroupID)
 	}
 	e.components[id] = row
+	e.componentRows.insert(id)
 	return id
 }
 
@@ -338,6 +340,7 @@ func (e *Emulator) SetComponentStatus(id, status int) {
 		c.status = ptr(status)
 	}
 	c.updated = e.opts.Now()
+	e.componentRows.write(id)
 }
 
 // updatesOf returns the updates of incident id, by id.

@@ -18,8 +18,8 @@ import (
 // demoToken is the emulator's API token; it guards nothing real.
 const demoToken = "1|statusbridge-demo-token"
 
-// demoCachet is the in-process Cachet emulator that `statusbridge demo`
-// runs against, filled by a real setup run as an operator would fill Cachet.
+// demoCachet is the in-process Cachet emulator the demo runs against,
+// filled by a real setup run as an operator would fill Cachet.
 type demoCachet struct {
 	emu *cachettest.Emulator
 	srv *http.Server

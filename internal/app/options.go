@@ -1,0 +1,70 @@
+package app
+
+import (
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"statusbridge/internal/alertmanager"
+	"statusbridge/internal/cachet"
+	"statusbridge/internal/config"
+	"statusbridge/internal/server"
+)
+
+// Options are the program's dependencies and settings. Logger, Registry,
+// Config, Renderer, Cachet.BaseURL, Cachet.Token, Users and Listener are
+// required; every other field has a working zero value.
+type Options struct {
+	// Logger receives every log line of the running program.
+	Logger *slog.Logger
+	// Registry holds the metrics served at /metrics. Tests pass a fresh
+	// prometheus.NewRegistry() so that instances do not collide.
+	Registry *prometheus.Registry
+	// Version is reported by statusbridge_build_info and the start-up line.
+	Version string
+
+	// Config and Targets are the configuration in force at start, loaded
+	// and checked by the caller so that a bad file fails before listening.
+	Config  *config.Config
+	Targets []config.Target
+	// ConfigPath and TargetsPath are re-read on every reload.
+	ConfigPath, TargetsPath string
+	// Renderer renders incident texts, and checks them again on reload.
+	Renderer *alertmanager.Renderer
+
+	// Cachet configures the Cachet client. PerPage comes from Config and
+	// Observe feeds the metrics; both are overwritten.
+	Cachet cachet.Options
+	// Resync is how often the bridge re-reads Cachet to repair drift; 0 never.
+	Resync time.Duration
+	// DiscoveredTTL is how long the bridge remembers a target seen only in
+	// alerts after its last firing alert; 0 means the bridge's default.
+	DiscoveredTTL time.Duration
+
+	// Listener is where the HTTP server serves. Run closes it; so does a
+	// failing New, so the caller never has to.
+	Listener net.Listener
+	// Users may post to /webhook.
+	Users server.Verifier
+	// Warnings are shown on /health (e.g. default credentials in use).
+	Warnings []string
+	// MaxBody is the largest webhook body accepted; 0 means 1 MiB.
+	MaxBody int64
+	// StatusPage, when set, is the title of a read-only status page served
+	// at GET / from what Cachet shows (the demo's page).
+	StatusPage string
+
+	// Alertmanager, when set, is read every AlertmanagerInterval and the
+	// bridge converges to its current alerts.
+	Alertmanager         *alertmanager.APIClient
+	AlertmanagerInterval time.Duration
+	// SilencedMaintenance shows the components of a silenced alert Under
+	// Maintenance instead of counting the alert as resolved.
+	SilencedMaintenance bool
+
+	// ShutdownTimeout bounds the drain of in-flight webhooks once the
+	// context of Run ends; 0 means 10 s.
+	ShutdownTimeout time.Duration
+}
