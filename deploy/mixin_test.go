@@ -22,8 +22,8 @@ const (
 // upcomingMetrics are used by the rules group "statusbridge-upcoming" before
 // internal/metrics defines them (see the comment above that group).
 var upcomingMetrics = []string{
-	"statusbridge_cachet_permanent_failures_total",
 	"statusbridge_heartbeat_last_seen_timestamp_seconds",
+	"statusbridge_webhook_auth_rejections_total",
 }
 
 // definedMetrics returns every statusbridge_ name written as a string
@@ -192,8 +192,9 @@ func TestMixinAlerts(t *testing.T) {
 	if diff := cmp.Diff([]string{"statusbridge", "statusbridge-upcoming"}, groups); diff != "" {
 		t.Errorf("rule groups (-want +got):\n%s", diff)
 	}
-	for _, a := range []string{"StatusbridgeDown", "StatusbridgeCachetUnreachable", "StatusbridgeWebhooksFailing",
-		"StatusbridgePendingWritesStuck", "StatusbridgeConfigReloadFailed"} {
+	for _, a := range []string{"StatusbridgeDown", "StatusbridgeCachetUnreachable", "StatusbridgeCachetUnauthorized",
+		"StatusbridgeCachetPermanentFailures", "StatusbridgeWebhooksFailing", "StatusbridgePendingWritesStuck",
+		"StatusbridgeConfigReloadFailed", "StatusbridgeHeartbeatMissing"} {
 		if !seen[a] {
 			t.Errorf("no alert %s", a)
 		}
@@ -314,7 +315,7 @@ func TestMixinDashboard(t *testing.T) {
 		checkNames(t, "variable "+v.Name, m[1], known)
 	}
 	// The areas an operator looks at first; each needs a panel.
-	for _, want := range []string{"Webhook", "Cachet requests", "Cachet latency", "Pending writes", "Component status", "Config reload"} {
+	for _, want := range []string{"Webhook", "Cachet reachable", "Cachet token", "Cachet requests", "Cachet latency", "Pending writes", "Component status", "Config reload"} {
 		if !slices.ContainsFunc(titles, func(s string) bool { return strings.HasPrefix(s, want) }) {
 			t.Errorf("no panel titled %q…; panels: %q", want, titles)
 		}
