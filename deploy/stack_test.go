@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"text/template"
 
@@ -719,6 +722,78 @@ func TestDeployScriptFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCachetHealthCheck runs deploy/cachet/healthcheck.php against a stand-in
+// Cachet. A 401 from /api/ping is what Cachet answers once "API protected" is
+// on, and must keep the container healthy, or compose never starts the rest
+// of the stack.
+func TestCachetHealthCheck(t *testing.T) {
+	if _, err := exec.LookPath("php"); err != nil {
+		t.Skip("php is not installed; the Cachet image runs this script with its own")
+	}
+	tests := []struct {
+		name    string
+		code    int
+		body    string
+		healthy bool
+	}{
+		{name: "pong", code: 200, body: `{"data":"Pong!"}`, healthy: true},
+		{name: "api_protected_401", code: 401, body: `{"message":"Unauthenticated."}`, healthy: true},
+		{name: "server_error", code: 500, body: "Server Error"},
+		{name: "bad_gateway", code: 502},
+		{name: "not_found", code: 404},
+		{name: "ok_but_not_cachet", code: 200, body: "<html>It works!</html>"},
+		{name: "redirect", code: 302},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var path atomic.Value
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				path.Store(r.URL.Path)
+				if tt.code == 302 {
+					w.Header().Set("Location", "/login")
+				}
+				w.WriteHeader(tt.code)
+				fmt.Fprint(w, tt.body)
+			}))
+			defer ts.Close()
+			if got := runHealthCheck(t, ts.URL+"/api/ping"); got != tt.healthy {
+				t.Errorf("healthcheck.php on %d %q: healthy = %v, want %v", tt.code, tt.body, got, tt.healthy)
+			}
+			if got, _ := path.Load().(string); got != "/api/ping" {
+				t.Errorf("healthcheck.php asked for %q, want /api/ping", got)
+			}
+		})
+	}
+	t.Run("nothing_listening", func(t *testing.T) {
+		ts := httptest.NewServer(http.NotFoundHandler())
+		url := ts.URL
+		ts.Close()
+		if runHealthCheck(t, url+"/api/ping") {
+			t.Error("healthcheck.php with nothing listening: healthy, want unhealthy")
+		}
+	})
+}
+
+// runHealthCheck reports whether healthcheck.php exits 0 against url.
+func runHealthCheck(t *testing.T, url string) bool {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "php", root+"/deploy/cachet/healthcheck.php")
+	cmd.Env = append(os.Environ(), "HEALTHCHECK_URL="+url)
+	out, err := cmd.CombinedOutput()
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		if ee.ExitCode() != 1 {
+			t.Fatalf("healthcheck.php exit %d, want 0 or 1; output:\n%s", ee.ExitCode(), out)
+		}
+		return false
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) > 0 {
+		t.Errorf("healthcheck.php printed %q, want nothing", out)
+	}
+	return true
 }
 
 func TestSampleAlertsExist(t *testing.T) {

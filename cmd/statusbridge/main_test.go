@@ -240,6 +240,7 @@ func TestExitCodes(t *testing.T) {
 		{"serve_bad_basic_auth", append([]string{"serve", "--basic-auth", "bob:s3cr3tpass"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 1},
 		{"serve_bad_flag", []string{"serve", "--nope"}, nil, 2},
 		{"serve_zero_discovered_ttl", append([]string{"serve", "--discovered-ttl", "0"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 2},
+		{"serve_default_credentials_off_loopback", append([]string{"serve", "--listen", "0.0.0.0:0"}, good...), map[string]string{"CACHET_API_URL": "http://c/api", "CACHET_API_TOKEN": "x"}, 1},
 		{"demo_is_its_own_command", []string{"demo"}, nil, 2},
 		{"healthcheck_nothing_listening", []string{"healthcheck", "--listen", "127.0.0.1:1"}, nil, 1},
 	}

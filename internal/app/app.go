@@ -74,6 +74,7 @@ func New(o Options) (*App, error) {
 		Metrics:       promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}),
 		Observe:       m.Webhook,
 		ObserveAlerts: m.Alerts,
+		ObserveAuth:   m.AuthRejected,
 		Page:          page,
 		Ready:         br.Ready,
 		Health:        func() []string { return failureWarnings(br.Failures()) },
@@ -86,7 +87,10 @@ func New(o Options) (*App, error) {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
+		// Alertmanager sends a few hundred bytes of headers; a 700 KB
+		// user name is refused (431) before authentication reads it.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
 	return &App{o: o, log: o.Logger, metrics: m, client: client, br: br, srv: srv}, nil
 }

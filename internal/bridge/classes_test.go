@@ -271,3 +271,29 @@ func componentStatus(emu *cachettest.Emulator, name string) int {
 	}
 	return 0
 }
+
+// TestLostUpdateLeavesTheStateUnknown was found by the model test: an
+// update whose answer was lost may have landed, so what statusbridge last
+// knew is no longer what Cachet holds. Before, a resolve that followed it
+// wrote nothing (the desired state equalled the last known one), the
+// webhook was acknowledged, and the page kept the outage.
+func TestLostUpdateLeavesTheStateUnknown(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	w2 := componentPath(f.emu, "w2:9100 | Web")
+	web := componentPath(f.emu, "Web")
+	f.emu.Inject(func(r *http.Request) *cachettest.Fault {
+		if r.Method == http.MethodPatch && (r.URL.Path == w2 || r.URL.Path == web) {
+			return &cachettest.Fault{LoseResponse: true}
+		}
+		return nil
+	})
+	if _, err := f.br.Apply(t.Context(), []alertmanager.Event{fire("w2:9100", "Web")}); err == nil {
+		t.Fatal("Apply with lost answers: no error")
+	}
+	f.emu.Inject(nil)
+	f.apply(resolve("w2:9100", "Web"))
+	if got := f.component("w2:9100 | Web").Status; got != int(status.Operational) {
+		t.Errorf("w2 = %d after the resolve was acknowledged, want Operational", got)
+	}
+	f.wantPage("Web", status.Operational, 0)
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,60 +19,114 @@ import (
 	"statusbridge/internal/status"
 )
 
-// model is the reference: per alert, the newest notification wins (by
-// startsAt, a resolved after its firing); a target is down while one of
-// its alerts fires; visible components follow status.Aggregate.
+// model is the reference, written from the spec and not from the code
+// under test: per alert the newest notification wins (by startsAt, a
+// resolved after its firing); a target is down while one of its alerts
+// fires; a discovered target (not in prometheus.yml) is a member of its
+// components only while it is down; and a visible component is
+//
+//	Major Outage   if a critical member is down, or every member is;
+//	Partial Outage if some member is down;
+//	Operational    otherwise.
 type model struct {
 	alerts map[string]modelAlert // fingerprint → newest notification
+	epoch  int                   // restarts so far
 }
 
 type modelAlert struct {
-	target, name string
-	firing       bool
-	at           time.Time
+	target     modelTarget
+	name       string
+	firing     bool
+	at         time.Time
+	epoch      int // the restart epoch it was recorded in
+	acked      bool
+	lastSent   alertmanager.Event
+	configured bool
 }
 
-func (m *model) record(e alertmanager.Event) {
-	key := status.InvisibleName(e.Instance, e.ComponentsRaw)
+type modelTarget struct {
+	instance, raw string
+	critical      bool
+}
+
+func (t modelTarget) key() string { return status.InvisibleName(t.instance, t.raw) }
+
+// newer reports whether e is newer than what the model holds for its alert.
+func (m *model) newer(e alertmanager.Event) bool {
 	old, ok := m.alerts[e.Fingerprint]
-	newer := !ok || e.StartsAt.After(old.at) || (e.StartsAt.Equal(old.at) && old.firing && !e.Firing)
-	if newer {
-		m.alerts[e.Fingerprint] = modelAlert{target: key, name: e.AlertName, firing: e.Firing, at: e.StartsAt}
+	return !ok || e.StartsAt.After(old.at) || (e.StartsAt.Equal(old.at) && old.firing && !e.Firing)
+}
+
+func (m *model) record(e alertmanager.Event, tg modelTarget, configured bool) {
+	if m.newer(e) {
+		m.alerts[e.Fingerprint] = modelAlert{target: tg, name: e.AlertName, firing: e.Firing, at: e.StartsAt,
+			epoch: m.epoch, lastSent: e, configured: configured}
 	}
 }
 
-func (m *model) firing(target string) []string {
+func (m *model) firing(key string) []string {
 	var names []string
 	for _, a := range m.alerts {
-		if a.target == target && a.firing {
+		if a.target.key() == key && a.firing {
 			names = append(names, a.name)
 		}
 	}
 	return names
 }
 
-func (m *model) service(name string) status.Status {
-	var ts []status.Target
-	for _, tg := range testTargets {
-		for _, c := range tg.Components {
-			if c == name {
-				ts = append(ts, status.Target{Down: len(m.firing(tg.InvisibleName())) > 0, Critical: tg.Critical})
-			}
+// service is the spec's rule for a visible component; ok is false when it
+// has no members (it is then left as it is).
+func (m *model) service(name string, discovered []modelTarget) (want status.Status, ok bool) {
+	members, down, criticalDown := 0, 0, false
+	count := func(tg modelTarget, configured bool) {
+		if !slices.Contains(status.SplitComponents(tg.raw), name) {
+			return
+		}
+		isDown := len(m.firing(tg.key())) > 0
+		if !configured && !isDown {
+			return // a discovered target counts only while it fires
+		}
+		members++
+		if isDown {
+			down++
+			criticalDown = criticalDown || tg.critical
 		}
 	}
-	s, _ := status.Aggregate(ts)
-	return s
+	for _, tg := range testTargets {
+		count(modelTarget{tg.Instance, tg.ComponentsRaw, tg.Critical}, true)
+	}
+	for _, tg := range discovered {
+		count(tg, false)
+	}
+	switch {
+	case members == 0:
+		return 0, false
+	case criticalDown || down == members:
+		return status.MajorOutage, true
+	case down > 0:
+		return status.PartialOutage, true
+	default:
+		return status.Operational, true
+	}
+}
+
+// discoveredTargets come from service discovery: no prometheus.yml entry.
+var discoveredTargets = []modelTarget{
+	{"pod-a:8080", "Web", false},
+	{"pod-b:8080", "API, Backend", false},
 }
 
 // TestModel drives the bridge with random notifications — firing,
-// resolved, duplicated, late, several episodes, sent in parallel webhooks
-// while Cachet randomly fails or loses answers — then lets Cachet recover,
-// and checks Cachet against the reference model. At no point may a
-// component have two open incidents.
+// resolved, duplicated, late, several episodes, about configured and
+// discovered targets, sent in parallel webhooks while Cachet randomly
+// fails or loses answers — with restarts and resyncs among them. Then
+// Cachet recovers, Alertmanager re-sends what was not acknowledged, and
+// Cachet is checked against the model. At no point may a component have
+// two open incidents.
 func TestModel(t *testing.T) {
 	services := []string{"Web", "API", "DB", "Backend"}
 	rapid.Check(t, func(rt *rapid.T) {
-		emu, _, br := inProcess(t, bridge.Options{Logger: slog.New(slog.DiscardHandler)})
+		emu, client, br := inProcess(t, bridge.Options{Logger: slog.New(slog.DiscardHandler)})
 		ctx := t.Context()
 
 		var mu sync.Mutex
@@ -94,22 +149,92 @@ func TestModel(t *testing.T) {
 		})
 
 		m := &model{alerts: map[string]modelAlert{}}
-		genEvent := rapid.Custom(func(t *rapid.T) alertmanager.Event {
-			tg := rapid.SampledFrom(testTargets).Draw(t, "target")
+		type sent struct {
+			e          alertmanager.Event
+			tg         modelTarget
+			configured bool
+		}
+		genEvent := rapid.Custom(func(t *rapid.T) sent {
+			configured := rapid.IntRange(0, 3).Draw(t, "kind") > 0
+			var tg modelTarget
+			if configured {
+				c := rapid.SampledFrom(testTargets).Draw(t, "target")
+				tg = modelTarget{c.Instance, c.ComponentsRaw, c.Critical}
+			} else {
+				tg = rapid.SampledFrom(discoveredTargets).Draw(t, "discovered")
+			}
 			name := rapid.SampledFrom([]string{"InstanceDown", "HighLoad"}).Draw(t, "alertname")
 			episode := rapid.IntRange(0, 2).Draw(t, "episode")
 			firing := rapid.Bool().Draw(t, "firing")
-			return ev(tg.Instance, tg.ComponentsRaw, name, firing, t0.Add(time.Duration(episode)*time.Hour))
+			return sent{ev(tg.instance, tg.raw, name, firing, t0.Add(time.Duration(episode)*time.Hour)), tg, configured}
 		})
+		apply := func(batch []sent) error {
+			evs := make([]alertmanager.Event, len(batch))
+			for i, s := range batch {
+				evs[i] = s.e
+			}
+			_, err := br.Apply(ctx, evs)
+			return err
+		}
+		ack := func(batch []sent, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range batch {
+				if a, ok := m.alerts[s.e.Fingerprint]; ok && err == nil && a.lastSent.StartsAt.Equal(s.e.StartsAt) && a.lastSent.Firing == s.e.Firing {
+					a.acked = true
+					m.alerts[s.e.Fingerprint] = a
+				}
+			}
+		}
+		// resend is Alertmanager retrying what was not acknowledged: the
+		// newest notification of each such alert.
+		resend := func() {
+			var batch []sent
+			for _, a := range m.alerts {
+				if !a.acked {
+					batch = append(batch, sent{a.lastSent, a.target, a.configured})
+				}
+			}
+			slices.SortFunc(batch, func(x, y sent) int { return compareFP(x.e.Fingerprint, y.e.Fingerprint) })
+			ack(batch, apply(batch))
+		}
+
 		steps := rapid.IntRange(1, 12).Draw(rt, "steps")
 		for step := range steps {
-			hooks := rapid.SliceOfN(rapid.SliceOfN(genEvent, 1, 4), 1, 4).Draw(rt, fmt.Sprintf("webhooks_%d", step))
-			var wg sync.WaitGroup
-			for _, h := range hooks {
-				for _, e := range h {
-					m.record(e)
+			switch rapid.IntRange(0, 9).Draw(rt, fmt.Sprintf("action_%d", step)) {
+			case 0: // a restart: a new process over the same Cachet
+				br = bridge.New(bridge.Options{Cachet: client, Renderer: mustRender(t), Config: &testConfig, Targets: testTargets,
+					Logger: slog.New(slog.DiscardHandler)})
+				if err := br.Load(ctx); err != nil {
+					rt.Fatalf("step %d: Load after restart: %v", step, err)
 				}
-				wg.Go(func() { _, _ = br.Apply(ctx, h) })
+				m.epoch++
+				resend()
+				continue
+			case 1:
+				_ = br.Resync(ctx) // may fail while Cachet fails; it is a repair, not a delivery
+				continue
+			}
+			hooks := rapid.SliceOfN(rapid.SliceOfN(genEvent, 1, 4), 1, 4).Draw(rt, fmt.Sprintf("webhooks_%d", step))
+			var batches [][]sent
+			for _, h := range hooks {
+				var batch []sent
+				for _, s := range h {
+					if a, ok := m.alerts[s.e.Fingerprint]; ok && a.epoch < m.epoch && !m.newer(s.e) {
+						// A late notification older than a restart: the
+						// restarted process cannot tell it is late (the
+						// order of an alert's notifications is kept in
+						// memory only), and Alertmanager has moved on.
+						continue
+					}
+					m.record(s.e, s.tg, s.configured)
+					batch = append(batch, s)
+				}
+				batches = append(batches, batch)
+			}
+			var wg sync.WaitGroup
+			for _, batch := range batches {
+				wg.Go(func() { ack(batch, apply(batch)) })
 			}
 			wg.Wait()
 			for _, name := range services {
@@ -120,23 +245,17 @@ func TestModel(t *testing.T) {
 		}
 
 		emu.Inject(nil)
+		resend()
 		if err := br.Resync(ctx); err != nil {
 			rt.Fatalf("Resync after recovery: %v", err)
 		}
-		for _, tg := range testTargets {
-			names := m.firing(tg.InvisibleName())
-			want := status.Operational
-			if len(names) > 0 {
-				want = status.MajorOutage
-			}
-			got := component(emu, tg.InvisibleName())
-			if status.Status(got.Status) != want || got.Description != status.Description(tg.Critical, names) || got.Enabled {
-				rt.Errorf("%s = status %d %q enabled=%v, want %v %q disabled", tg.InvisibleName(), got.Status, got.Description, got.Enabled, want, status.Description(tg.Critical, names))
-			}
-		}
+		checkTargets(rt, emu, m)
 		for _, name := range services {
-			want := m.service(name)
+			want, ok := m.service(name, discoveredTargets)
 			c := component(emu, name)
+			if !ok {
+				continue
+			}
 			if got := status.Status(c.Status); got != want {
 				rt.Errorf("%s = %v, want %v", name, got, want)
 			}
@@ -154,6 +273,52 @@ func TestModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkTargets compares every invisible component the model knows of.
+func checkTargets(rt *rapid.T, emu *cachettest.Emulator, m *model) {
+	all := map[string]modelTarget{}
+	for _, tg := range testTargets {
+		mt := modelTarget{tg.Instance, tg.ComponentsRaw, tg.Critical}
+		all[mt.key()] = mt
+	}
+	for _, a := range m.alerts {
+		all[a.target.key()] = a.target
+	}
+	for key, tg := range all {
+		names := m.firing(key)
+		want := status.Operational
+		if len(names) > 0 {
+			want = status.MajorOutage
+		}
+		got := component(emu, key)
+		if got.ID == 0 {
+			rt.Errorf("%s: no invisible component", key)
+			continue
+		}
+		if status.Status(got.Status) != want || got.Description != status.Description(tg.critical, names) || got.Enabled {
+			rt.Errorf("%s = status %d %q enabled=%v, want %v %q disabled", key, got.Status, got.Description, got.Enabled, want, status.Description(tg.critical, names))
+		}
+	}
+}
+
+func compareFP(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func mustRender(t *testing.T) bridge.Renderer {
+	t.Helper()
+	r, err := alertmanager.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func component(emu *cachettest.Emulator, name string) cachettest.Component {

@@ -146,6 +146,11 @@ func (b *Bridge) writeServiceOnce(ctx context.Context, name string) error {
 			return fmt.Errorf("update component %q (id %d): %w: %w", name, id, errLost, err)
 		}
 		if err != nil {
+			if cachet.Ambiguous(err) {
+				b.mu.Lock()
+				s.known = 0 // it may have landed: unknown until written again
+				b.mu.Unlock()
+			}
 			return fmt.Errorf("update component %q (id %d) to %v: %w", name, id, v.want, err)
 		}
 		b.mu.Lock()

@@ -316,6 +316,14 @@ func (b *Bridge) updateTarget(ctx context.Context, t *target, id int, known, wan
 		return fmt.Errorf("update invisible component %q (id %d): %w: %w", t.key, id, errLost, err)
 	}
 	if err != nil {
+		if cachet.Ambiguous(err) {
+			// It may have landed: what Cachet holds is unknown now, so the
+			// next convergence writes whatever the desired state is then,
+			// even the state statusbridge last knew.
+			b.mu.Lock()
+			t.known = compState{}
+			b.mu.Unlock()
+		}
 		return fmt.Errorf("update invisible component %q (id %d): %w", t.key, id, err)
 	}
 	b.mu.Lock()

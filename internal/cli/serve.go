@@ -17,6 +17,7 @@ import (
 	"statusbridge/internal/app"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/server"
 )
 
 // ServeFlags are the flags of a command that runs the daemon.
@@ -107,6 +108,9 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 	}
 	var err error
 	if o.Alertmanager, err = f.alertmanagerClient(getenv); err != nil {
+		return err
+	}
+	if err := server.CheckDefaultCredentials(f.Listen, strings.TrimSpace(f.BasicAuth) != ""); err != nil {
 		return err
 	}
 	if o.Listener, err = net.Listen("tcp", f.Listen); err != nil {

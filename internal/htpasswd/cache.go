@@ -1,55 +1,59 @@
 package htpasswd
 
 import (
+	"container/list"
 	"crypto/sha256"
 	"sync"
 )
 
-// resultCache remembers Verify results for a bounded number of keys. When
-// full it forgets the oldest key, so a client cycling through passwords
-// evicts entries instead of growing memory; an evicted honest user just pays
-// one more bcrypt compare.
-type resultCache struct {
+// verifiedCache remembers credentials that verified, for a bounded number of
+// keys, least recently used first out. Only successes go in: a client
+// cycling through wrong passwords adds nothing, so it cannot push an honest
+// sender's entry out and make it queue behind the guesses again.
+type verifiedCache struct {
 	mu    sync.Mutex
-	ok    map[[sha256.Size]byte]bool
-	order [][sha256.Size]byte // insertion order, used as a ring once full
-	next  int                 // index in order of the oldest key once full
+	keys  map[[sha256.Size]byte]*list.Element
+	order *list.List // of [sha256.Size]byte, most recently used at the front
 	size  int
 }
 
-func newResultCache(size int) *resultCache {
-	return &resultCache{
-		ok:   make(map[[sha256.Size]byte]bool, size),
-		size: max(size, 1),
+func newVerifiedCache(size int) *verifiedCache {
+	return &verifiedCache{
+		keys:  make(map[[sha256.Size]byte]*list.Element),
+		order: list.New(),
+		size:  max(size, 1),
 	}
 }
 
-func (c *resultCache) get(key [sha256.Size]byte) (ok, hit bool) {
+// has reports whether key verified before, and makes it the most recently
+// used.
+func (c *verifiedCache) has(key [sha256.Size]byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ok, hit = c.ok[key]
-	return ok, hit
+	e, ok := c.keys[key]
+	if ok {
+		c.order.MoveToFront(e)
+	}
+	return ok
 }
 
-func (c *resultCache) put(key [sha256.Size]byte, ok bool) {
+func (c *verifiedCache) add(key [sha256.Size]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, exists := c.ok[key]; exists {
-		c.ok[key] = ok
+	if e, ok := c.keys[key]; ok {
+		c.order.MoveToFront(e)
 		return
 	}
-	if len(c.order) < c.size {
-		c.order = append(c.order, key)
-	} else {
-		delete(c.ok, c.order[c.next])
-		c.order[c.next] = key
-		c.next = (c.next + 1) % c.size
+	if c.order.Len() >= c.size {
+		oldest := c.order.Back()
+		delete(c.keys, oldest.Value.([sha256.Size]byte))
+		c.order.Remove(oldest)
 	}
-	c.ok[key] = ok
+	c.keys[key] = c.order.PushFront(key)
 }
 
-func (c *resultCache) len() int {
+func (c *verifiedCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.ok)
+	return len(c.keys)
 }

@@ -12,21 +12,26 @@
 // validates each form itself, never forwards the library's errors, and only
 // hands well-formed apr1 and {SHA} hashes to the library. bcrypt goes straight
 // to golang.org/x/crypto/bcrypt (the library's matcher is a one-line wrapper
-// around it), because Verify needs to serialise and cache those compares.
+// around it), because Verify needs to bound and cache those compares.
 //
 // Verify follows prometheus/exporter-toolkit web/handler.go so that response
 // timing does not reveal which users exist: see Verify for the details.
 package htpasswd
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	gohtpasswd "github.com/tg123/go-htpasswd"
 	"golang.org/x/crypto/bcrypt"
@@ -34,14 +39,21 @@ import (
 
 const (
 	// maxBcryptCost is the upper bound htpasswd -C accepts. A higher cost
-	// would make every login take minutes while holding the bcrypt mutex,
+	// would make every login take minutes while holding a compare slot,
 	// which is a typo rather than a choice.
 	maxBcryptCost = 17
 
-	// defaultCacheSize bounds the memory a password-spraying client can make
-	// the result cache use; a few hundred entries cover any honest set of
-	// Alertmanager instances.
+	// defaultCacheSize bounds the verified-credential cache; a few hundred
+	// entries cover any honest set of Alertmanager instances.
 	defaultCacheSize = 256
+
+	// minCompareWait and maxCompareWait bound how long a credential that is
+	// not cached waits for a compare slot before Verify gives up with
+	// ErrBusy. Between them the wait is three compares' time as last
+	// measured, so a request whose turn is next gets its slot however fast
+	// the CPU is, and a flood is refused instead of piling up.
+	minCompareWait = 250 * time.Millisecond
+	maxCompareWait = 5 * time.Second
 
 	// defaultHash is bcrypt("admin"), the historic default login. Its cost is
 	// htpasswd -B's default of 5: the password is public, so a higher cost
@@ -52,8 +64,12 @@ const (
 	bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 )
 
-// Users is a set of Basic Auth users with their password hashes. It is
-// immutable after Parse and safe for concurrent use.
+// ErrBusy is returned by Verify when every compare slot stayed taken for
+// the whole wait: the credential was neither accepted nor rejected.
+var ErrBusy = errors.New("too many password checks in progress; retry later")
+
+// Users is a set of Basic Auth users with their password hashes. Its users
+// are fixed by Parse; it is safe for concurrent use.
 type Users struct {
 	users map[string]entry
 	names []string
@@ -62,14 +78,22 @@ type Users struct {
 	// bcrypt cost, so an unknown user is not faster to reject than a real one.
 	dummy entry
 
-	// bcryptMu serialises bcrypt compares: they are CPU-heavy, and a burst of
-	// bad logins should queue rather than starve the webhook handler.
-	bcryptMu sync.Mutex
+	// gate bounds concurrent bcrypt compares: they are CPU-heavy, and a
+	// burst of bad logins must not take the CPU the webhook handler needs.
+	// minWait is the shortest wait for a slot, lastCompare the duration of
+	// the last compare in nanoseconds; see waitForSlot.
+	gate        *gate
+	minWait     time.Duration
+	lastCompare atomic.Int64
 	// compare is bcrypt.CompareHashAndPassword; tests replace it to count
 	// compares instead of measuring time.
 	compare func(hash, password []byte) error
 
-	cache *resultCache
+	// cache holds credentials that verified, under an HMAC with macKey,
+	// random per process: no plaintext, and nothing a guesser could test
+	// passwords against offline without that key.
+	cache  *verifiedCache
+	macKey [sha256.Size]byte
 }
 
 // entry is one user's hash. digest is nil for bcrypt hashes.
@@ -134,57 +158,77 @@ func Default() *Users {
 }
 
 func newUsers(users map[string]entry, maxCost int) *Users {
-	return &Users{
-		users:   users,
-		names:   slices.Sorted(maps.Keys(users)),
-		dummy:   entry{hash: dummyHash(maxCost)},
+	u := &Users{
+		users: users,
+		names: slices.Sorted(maps.Keys(users)),
+		dummy: entry{hash: dummyHash(maxCost)},
+		// Half the CPUs at most, so a flood of guesses leaves the other
+		// half to the webhooks that did authenticate.
+		gate:    newGate(max(1, runtime.GOMAXPROCS(0)/2)),
+		minWait: minCompareWait,
 		compare: bcrypt.CompareHashAndPassword,
-		cache:   newResultCache(defaultCacheSize),
+		cache:   newVerifiedCache(defaultCacheSize),
 	}
+	_, _ = rand.Read(u.macKey[:]) // never fails: crypto/rand crashes the program instead
+	return u
 }
 
 // Verify reports whether password is correct for user. An empty password
 // never verifies.
 //
-// Every call that misses the result cache runs exactly one bcrypt compare,
+// A credential that verified before is answered from a cache, without
+// waiting for anything. Any other call runs exactly one bcrypt compare,
 // whether or not the user exists and whatever its hash scheme: unknown users
 // are compared against a dummy hash nobody knows the password of, and digest
-// users pay for a dummy compare next to their own. Results are cached under
-// sha256(user, hash, password), so the cache holds no plaintext.
-func (u *Users) Verify(user, password string) bool {
+// users pay for a dummy compare next to their own. Those compares share a
+// few slots, handed out in turn by source (the client's address), so one
+// client's flood does not queue ahead of other clients. If no slot comes
+// within a short wait, Verify returns ErrBusy without deciding, and the
+// caller should ask the client to retry; it returns ctx's cause if ctx ends
+// first.
+func (u *Users) Verify(ctx context.Context, source, user, password string) (bool, error) {
 	if password == "" {
-		return false
+		return false, nil
+	}
+	key := u.cacheKey(user, password)
+	if u.cache.has(key) {
+		return true, nil
 	}
 	e, known := u.users[user]
 	if !known {
 		e = u.dummy
 	}
-	key := cacheKey(user, e.hash, password)
-	if ok, hit := u.cache.get(key); hit {
-		return known && ok
+	if err := u.gate.enter(ctx, source, u.waitForSlot()); err != nil {
+		return false, err
 	}
+	start := time.Now()
 	var ok bool
 	if e.digest != nil {
 		ok = e.digest.MatchesPassword(password)
-		u.bcryptMatches(u.dummy.hash, password)
+		_ = u.compare([]byte(u.dummy.hash), []byte(password))
 	} else {
-		ok = u.bcryptMatches(e.hash, password)
+		ok = u.compare([]byte(e.hash), []byte(password)) == nil
 	}
+	u.lastCompare.Store(int64(time.Since(start)))
+	u.gate.leave()
 	// known guards against someone who learns the dummy's password.
-	ok = known && ok
-	u.cache.put(key, ok)
-	return ok
+	if !known || !ok {
+		return false, nil
+	}
+	u.cache.add(key)
+	return true, nil
+}
+
+// waitForSlot is three times the last compare's duration, at least
+// u.minWait and at most maxCompareWait (or u.minWait if that is longer).
+func (u *Users) waitForSlot() time.Duration {
+	w := 3 * time.Duration(u.lastCompare.Load())
+	return min(max(w, u.minWait), max(maxCompareWait, u.minWait))
 }
 
 // Names returns the user names, sorted.
 func (u *Users) Names() []string {
 	return slices.Clone(u.names)
-}
-
-func (u *Users) bcryptMatches(hash, password string) bool {
-	u.bcryptMu.Lock()
-	defer u.bcryptMu.Unlock()
-	return u.compare([]byte(hash), []byte(password)) == nil
 }
 
 // parseHash checks one hash and returns its matcher and, for bcrypt, its cost.
@@ -260,16 +304,17 @@ func onlyFrom(s, alphabet string) bool {
 	return true
 }
 
-// cacheKey length-prefixes each field so that different (user, hash,
-// password) triples cannot produce the same input to sha256.
-func cacheKey(user, hash, password string) [sha256.Size]byte {
-	h := sha256.New()
-	for _, s := range [...]string{user, hash, password} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
+// cacheKey is HMAC-SHA256 of user and password under u.macKey. The user is
+// length-prefixed so that different (user, password) pairs cannot produce
+// the same input; the hash is not part of the key because a Users never
+// changes its hashes.
+func (u *Users) cacheKey(user, password string) [sha256.Size]byte {
+	h := hmac.New(sha256.New, u.macKey[:])
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(user)))
+	h.Write(n[:])
+	h.Write([]byte(user))
+	h.Write([]byte(password))
 	var k [sha256.Size]byte
 	h.Sum(k[:0])
 	return k

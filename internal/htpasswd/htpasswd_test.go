@@ -1,12 +1,14 @@
 package htpasswd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
@@ -61,6 +63,17 @@ func spyOn(u *Users) *compareSpy {
 	return s
 }
 
+// verify calls u.Verify and reports an error, which no test here expects
+// unless it sets up a busy compare slot itself.
+func verify(t testing.TB, u *Users, user, password string) bool {
+	t.Helper()
+	ok, err := u.Verify(t.Context(), "192.0.2.1", user, password)
+	if err != nil {
+		t.Errorf("Verify(%q, %q) error: %v", user, password, err)
+	}
+	return ok
+}
+
 func (s *compareSpy) take() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,7 +121,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// The second call is answered from the cache and must agree.
 			for range 2 {
-				if got := u.Verify(tt.user, tt.password); got != tt.want {
+				if got := verify(t, u, tt.user, tt.password); got != tt.want {
 					t.Errorf("Verify(%q, %q) = %v, want %v", tt.user, tt.password, got, tt.want)
 				}
 			}
@@ -139,7 +152,7 @@ func TestParseSeparators(t *testing.T) {
 				t.Errorf("Names() mismatch (-want +got):\n%s", diff)
 			}
 			for user, pw := range map[string]string{"alice": "alice-pw", "erin": "apr1pass", "frank": "shapass"} {
-				if !u.Verify(user, pw) {
+				if !verify(t, u, user, pw) {
 					t.Errorf("Verify(%q, %q) = false, want true", user, pw)
 				}
 			}
@@ -260,10 +273,10 @@ func TestDefault(t *testing.T) {
 	if diff := cmp.Diff([]string{"admin"}, u.Names()); diff != "" {
 		t.Errorf("Default().Names() mismatch (-want +got):\n%s", diff)
 	}
-	if !u.Verify("admin", "admin") {
+	if !verify(t, u, "admin", "admin") {
 		t.Error(`Default().Verify("admin", "admin") = false, want true`)
 	}
-	if u.Verify("admin", "Admin") {
+	if verify(t, u, "admin", "Admin") {
 		t.Error(`Default().Verify("admin", "Admin") = true, want false`)
 	}
 	// The dummy must cost what the real hash costs, or timing shows that admin exists.
@@ -313,8 +326,10 @@ func TestNames(t *testing.T) {
 }
 
 // TestUserEnumerationByTiming checks the work behind each answer rather than
-// its duration: every cache miss runs exactly one bcrypt compare, and an
-// unknown user's compare uses a dummy as costly as the configured hashes.
+// its duration: every credential not verified before runs exactly one bcrypt
+// compare, and an unknown user's compare uses a dummy as costly as the
+// configured hashes. Failures are not cached, so a repeated guess costs the
+// same as a new one.
 func TestUserEnumerationByTiming(t *testing.T) {
 	costly, err := bcrypt.GenerateFromPassword([]byte("bob-pw"), bcrypt.MinCost+1)
 	if err != nil {
@@ -329,6 +344,7 @@ func TestUserEnumerationByTiming(t *testing.T) {
 		name     string
 		user     string
 		password string
+		ok       bool
 		want     []string // hashes bcrypt was run against
 	}{
 		{name: "unknown_user_runs_dummy_bcrypt", user: "mallory", password: "guess", want: []string{dummy}},
@@ -336,13 +352,17 @@ func TestUserEnumerationByTiming(t *testing.T) {
 		{name: "bcrypt_user_runs_own_bcrypt", user: "alice", password: "guess", want: []string{alice}},
 		{name: "apr1_user_runs_dummy_bcrypt", user: "erin", password: "guess", want: []string{dummy}},
 		{name: "sha_user_runs_dummy_bcrypt", user: "frank", password: "guess", want: []string{dummy}},
-		{name: "cache_hit_runs_nothing", user: "mallory", password: "guess", want: nil},
+		{name: "repeated_guess_runs_bcrypt_again", user: "mallory", password: "guess", want: []string{dummy}},
 		{name: "empty_password_runs_nothing", user: "mallory", password: "", want: nil},
+		{name: "first_success_runs_bcrypt", user: "alice", password: "alice-pw", ok: true, want: []string{alice}},
+		{name: "verified_credential_runs_nothing", user: "alice", password: "alice-pw", ok: true, want: nil},
+		{name: "digest_success_runs_dummy_bcrypt", user: "erin", password: "apr1pass", ok: true, want: []string{dummy}},
+		{name: "verified_digest_runs_nothing", user: "erin", password: "apr1pass", ok: true, want: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if u.Verify(tt.user, tt.password) {
-				t.Fatalf("Verify(%q, %q) = true, want false", tt.user, tt.password)
+			if got := verify(t, u, tt.user, tt.password); got != tt.ok {
+				t.Fatalf("Verify(%q, %q) = %v, want %v", tt.user, tt.password, got, tt.ok)
 			}
 			if diff := cmp.Diff(tt.want, spy.take()); diff != "" {
 				t.Errorf("bcrypt compares mismatch (-want +got):\n%s", diff)
@@ -358,7 +378,7 @@ func TestDummyPasswordDoesNotLogIn(t *testing.T) {
 	u := mustParse(t, "alice:"+apr1Hash)
 	u.dummy = entry{hash: bcryptHash(t, "fakepassword", "$2y$")}
 	for range 2 {
-		if u.Verify("mallory", "fakepassword") {
+		if verify(t, u, "mallory", "fakepassword") {
 			t.Fatal(`Verify("mallory", "fakepassword") = true, want false`)
 		}
 	}
@@ -370,7 +390,7 @@ func TestEmptyPasswordRejected(t *testing.T) {
 	u := mustParse(t, "alice:"+bcryptHash(t, "", "$2y$")+",frank:"+shaEmptyHash)
 	spy := spyOn(u)
 	for _, user := range []string{"alice", "frank", "mallory"} {
-		if u.Verify(user, "") {
+		if verify(t, u, user, "") {
 			t.Errorf("Verify(%q, \"\") = true, want false", user)
 		}
 	}
@@ -379,68 +399,157 @@ func TestEmptyPasswordRejected(t *testing.T) {
 	}
 }
 
-// TestPasswordSprayingCacheBound checks that distinct guesses cannot grow the
-// cache past its bound, and that the oldest result is the one forgotten.
-func TestPasswordSprayingCacheBound(t *testing.T) {
+// TestPasswordSprayingKeepsVerified is the eviction attack: after many
+// distinct wrong passwords, for the real user and for unknown ones, the
+// credential verified before the spray still verifies without a compare.
+func TestPasswordSprayingKeepsVerified(t *testing.T) {
 	u := mustParse(t, "alice:"+bcryptHash(t, "alice-pw", "$2y$"))
-	u.cache = newResultCache(4)
 	spy := spyOn(u)
-
-	if !u.Verify("alice", "alice-pw") {
+	if !verify(t, u, "alice", "alice-pw") {
 		t.Fatal(`Verify("alice", "alice-pw") = false, want true`)
 	}
-	for i := range 20 {
-		u.Verify(fmt.Sprintf("user%d", i%3), fmt.Sprintf("guess%d", i))
+	// Cheap compares: the spray is about the cache, not about bcrypt's cost.
+	u.compare = func(hash, _ []byte) error {
+		spy.mu.Lock()
+		spy.hashes = append(spy.hashes, string(hash))
+		spy.mu.Unlock()
+		return bcrypt.ErrMismatchedHashAndPassword
 	}
-	if got := u.cache.len(); got != 4 {
-		t.Errorf("cache holds %d results, want 4", got)
+	const guesses = 4 * defaultCacheSize
+	for i := range guesses {
+		user := []string{"alice", "mallory", fmt.Sprintf("user%d", i)}[i%3]
+		if verify(t, u, user, fmt.Sprintf("guess%d", i)) {
+			t.Fatalf("Verify(%q, guess%d) = true, want false", user, i)
+		}
 	}
-	if got := len(spy.take()); got != 21 {
-		t.Errorf("%d bcrypt compares, want 21", got)
+	if got := len(spy.take()); got != 1+guesses {
+		t.Errorf("%d bcrypt compares, want %d (one per guess, none cached)", got, 1+guesses)
 	}
-	u.Verify("user1", "guess19") // newest: still cached
+	if got := u.cache.len(); got != 1 {
+		t.Errorf("cache holds %d entries after the spray, want 1 (only the verified credential)", got)
+	}
+	if !verify(t, u, "alice", "alice-pw") {
+		t.Error(`Verify("alice", "alice-pw") after the spray = false, want true`)
+	}
 	if got := len(spy.take()); got != 0 {
-		t.Errorf("newest guess ran %d compares, want 0 (cached)", got)
+		t.Errorf("verified credential ran %d compares after the spray, want 0", got)
 	}
-	if !u.Verify("alice", "alice-pw") { // oldest: evicted, so recomputed
-		t.Error(`Verify("alice", "alice-pw") after eviction = false, want true`)
+}
+
+// TestCacheIsLRU checks that a hit refreshes an entry, so the entry a full
+// cache forgets is the one used least recently, not the oldest.
+func TestCacheIsLRU(t *testing.T) {
+	u := mustParse(t, strings.Join([]string{
+		"alice:" + bcryptHash(t, "alice-pw", "$2y$"),
+		"bob:" + bcryptHash(t, "bob-pw", "$2y$"),
+		"carol:" + bcryptHash(t, "carol-pw", "$2y$"),
+	}, ","))
+	u.cache = newVerifiedCache(2)
+	spy := spyOn(u)
+	for _, step := range []struct {
+		user     string
+		compares int
+	}{
+		{"alice", 1},
+		{"bob", 1},
+		{"alice", 0}, // hit: alice is now more recent than bob
+		{"carol", 1}, // full: forgets bob, the least recently used
+		{"alice", 0},
+		{"carol", 0},
+		{"bob", 1},
+	} {
+		if !verify(t, u, step.user, step.user+"-pw") {
+			t.Fatalf("Verify(%q) = false, want true", step.user)
+		}
+		if got := len(spy.take()); got != step.compares {
+			t.Errorf("Verify(%q) ran %d compares, want %d", step.user, got, step.compares)
+		}
 	}
-	if got := len(spy.take()); got != 1 {
-		t.Errorf("evicted result ran %d compares, want 1", got)
+	if got := u.cache.len(); got != 2 {
+		t.Errorf("cache holds %d entries, want 2", got)
+	}
+}
+
+// TestBusyRefusesWithoutWaiting holds every compare slot and checks that a
+// new credential is refused with ErrBusy after the short wait, a cancelled
+// request stops waiting, and a verified credential is not held up at all.
+func TestBusyRefusesWithoutWaiting(t *testing.T) {
+	u := mustParse(t, "alice:"+bcryptHash(t, "alice-pw", "$2y$"))
+	if !verify(t, u, "alice", "alice-pw") {
+		t.Fatal(`Verify("alice", "alice-pw") = false, want true`)
+	}
+	u.gate = newGate(1)
+	u.minWait = 10 * time.Millisecond
+	entered, release := make(chan struct{}), make(chan struct{})
+	real := u.compare
+	u.compare = func(hash, password []byte) error {
+		if string(password) == "slow" {
+			close(entered)
+			<-release
+		}
+		return real(hash, password)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		verify(t, u, "mallory", "slow")
+	}()
+	<-entered
+	defer func() { close(release); <-done }()
+
+	if ok, err := u.Verify(t.Context(), "192.0.2.2", "mallory", "guess"); ok || !errors.Is(err, ErrBusy) {
+		t.Errorf("Verify with every slot busy = %v, %v; want false, ErrBusy", ok, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if ok, err := u.Verify(ctx, "192.0.2.2", "mallory", "guess"); ok || !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify with a cancelled context = %v, %v; want false, context.Canceled", ok, err)
+	}
+	if ok, err := u.Verify(t.Context(), "192.0.2.2", "alice", "alice-pw"); !ok || err != nil {
+		t.Errorf("Verify(verified credential) with every slot busy = %v, %v; want true, nil", ok, err)
 	}
 }
 
 func TestCacheKey(t *testing.T) {
+	u := mustParse(t, "alice:"+apr1Hash)
 	keys := map[[32]byte]string{}
-	for _, f := range [][3]string{
-		{"a", "b", "c"},
-		{"ab", "", "c"},
-		{"a", "bc", ""},
-		{"", "ab", "c"},
-		{"a:b", "c", "d"},
-		{"a", "b:c", "d"},
+	for _, f := range [][2]string{
+		{"a", "bc"},
+		{"ab", "c"},
+		{"", "abc"},
+		{"abc", ""},
+		{"a:b", "c"},
+		{"a", "b:c"},
 	} {
-		k := cacheKey(f[0], f[1], f[2])
+		k := u.cacheKey(f[0], f[1])
 		if prev, dup := keys[k]; dup {
 			t.Errorf("cacheKey(%q) = cacheKey(%s)", f, prev)
 		}
 		keys[k] = fmt.Sprintf("%q", f)
 	}
+	// The key is secret per process: another Users keys the same pair differently.
+	if other := mustParse(t, "alice:"+apr1Hash); other.cacheKey("a", "bc") == u.cacheKey("a", "bc") {
+		t.Error("two Users derive the same cache key; want a random key each")
+	}
 }
 
 // TestConcurrentVerify runs mixed Verify calls from many goroutines (meant
-// for -race) and checks bcrypt compares never overlap.
+// for -race) and checks no more bcrypt compares overlap than there are
+// slots.
 func TestConcurrentVerify(t *testing.T) {
 	u := mustParse(t, strings.Join([]string{
 		"alice:" + bcryptHash(t, "alice-pw", "$2y$"),
 		"erin:" + apr1Hash,
 		"frank:" + shaHash,
 	}, "\n"))
-	u.cache = newResultCache(8) // small, so eviction runs concurrently too
+	u.cache = newVerifiedCache(2) // small, so eviction runs concurrently too
+	const slots = 2
+	u.gate = newGate(slots)
+	u.minWait = time.Minute // every call must decide; ErrBusy would fail the test
 	var inFlight, overlaps atomic.Int32
 	real := u.compare
 	u.compare = func(hash, password []byte) error {
-		if inFlight.Add(1) > 1 {
+		if inFlight.Add(1) > slots {
 			overlaps.Add(1)
 		}
 		defer inFlight.Add(-1)
@@ -466,7 +575,7 @@ func TestConcurrentVerify(t *testing.T) {
 				if !c.want {
 					pw = fmt.Sprintf("%s-%d-%d", pw, g, i) // distinct misses
 				}
-				if got := u.Verify(c.user, pw); got != c.want {
+				if got := verify(t, u, c.user, pw); got != c.want {
 					t.Errorf("Verify(%q, %q) = %v, want %v", c.user, pw, got, c.want)
 				}
 			}
@@ -474,7 +583,7 @@ func TestConcurrentVerify(t *testing.T) {
 	}
 	wg.Wait()
 	if n := overlaps.Load(); n != 0 {
-		t.Errorf("%d bcrypt compares overlapped, want them serialised", n)
+		t.Errorf("%d bcrypt compares ran beyond the %d slots", n, slots)
 	}
 }
 

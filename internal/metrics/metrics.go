@@ -43,6 +43,7 @@ type Metrics struct {
 	cachetLatency  *prometheus.HistogramVec
 	reloadOK       prometheus.Gauge
 	reloadTime     prometheus.Gauge
+	authRejected   *prometheus.CounterVec
 }
 
 // New registers statusbridge's metrics on reg. src may be nil until the
@@ -74,6 +75,15 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Name: "statusbridge_config_last_reload_success_timestamp_seconds",
 			Help: "When the configuration was last loaded successfully.",
 		}),
+		authRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusbridge_webhook_auth_rejections_total",
+			Help: "Webhook requests refused by Basic Auth, by reason: missing (no credentials, 401), wrong (401), overloaded (too many unchecked credentials at once, 503).",
+		}, []string{"reason"}),
+	}
+	// Every reason exists from the start, so rate() and alerts see a zero
+	// instead of no series until the first rejection.
+	for _, reason := range []string{"missing", "wrong", "overloaded"} {
+		m.authRejected.WithLabelValues(reason)
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "statusbridge_build_info",
@@ -81,7 +91,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	info.Set(1)
-	reg.MustRegister(m.webhooks, m.alerts, m.cachetRequests, m.cachetLatency, m.reloadOK, m.reloadTime, info,
+	reg.MustRegister(m.webhooks, m.alerts, m.cachetRequests, m.cachetLatency, m.reloadOK, m.reloadTime, m.authRejected, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -93,6 +103,10 @@ func Watch(reg prometheus.Registerer, src Source) {
 
 // Webhook counts one webhook answer.
 func (m *Metrics) Webhook(code int) { m.webhooks.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// AuthRejected counts one webhook request refused by Basic Auth, by reason
+// (server.AuthMissing, AuthWrong, AuthOverloaded).
+func (m *Metrics) AuthRejected(reason string) { m.authRejected.WithLabelValues(reason).Inc() }
 
 // Alerts counts n alerts with one outcome.
 func (m *Metrics) Alerts(outcome string, n int) {

@@ -36,6 +36,9 @@ func TestMetrics(t *testing.T) {
 	m.CachetRequest("PATCH", "/components/{id}", 200, 10*time.Millisecond)
 	m.Reloaded(true, time.Unix(1700000000, 0))
 	m.Reloaded(false, time.Unix(1700000100, 0))
+	m.AuthRejected("wrong")
+	m.AuthRejected("overloaded")
+	m.AuthRejected("overloaded")
 
 	want := `
 # HELP statusbridge_webhook_requests_total Webhook requests answered, by HTTP status code.
@@ -80,6 +83,11 @@ statusbridge_config_last_reload_successful 0
 # HELP statusbridge_config_last_reload_success_timestamp_seconds When the configuration was last loaded successfully.
 # TYPE statusbridge_config_last_reload_success_timestamp_seconds gauge
 statusbridge_config_last_reload_success_timestamp_seconds 1.7e+09
+# HELP statusbridge_webhook_auth_rejections_total Webhook requests refused by Basic Auth, by reason: missing (no credentials, 401), wrong (401), overloaded (too many unchecked credentials at once, 503).
+# TYPE statusbridge_webhook_auth_rejections_total counter
+statusbridge_webhook_auth_rejections_total{reason="missing"} 0
+statusbridge_webhook_auth_rejections_total{reason="overloaded"} 2
+statusbridge_webhook_auth_rejections_total{reason="wrong"} 1
 `
 	names := []string{
 		"statusbridge_webhook_requests_total", "statusbridge_alerts_total", "statusbridge_cachet_requests_total",
@@ -87,6 +95,7 @@ statusbridge_config_last_reload_success_timestamp_seconds 1.7e+09
 		"statusbridge_cachet_reachable", "statusbridge_cachet_authorized", "statusbridge_cachet_permanent_failures",
 		"statusbridge_cachet_permanent_failures_total", "statusbridge_cachet_lost_objects_total",
 		"statusbridge_config_last_reload_successful", "statusbridge_config_last_reload_success_timestamp_seconds",
+		"statusbridge_webhook_auth_rejections_total",
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)

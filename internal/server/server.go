@@ -23,9 +23,12 @@ type Applier interface {
 	Apply(ctx context.Context, events []alertmanager.Event) (bridge.Result, error)
 }
 
-// Verifier checks Basic Auth credentials; *htpasswd.Users is one.
+// Verifier checks Basic Auth credentials; *htpasswd.Users is one. source
+// is the client's address, for fairness between clients. An error means the
+// credential could not be checked now (too many checks at once, or ctx
+// ended) and the client should retry.
 type Verifier interface {
-	Verify(user, password string) bool
+	Verify(ctx context.Context, source, user, password string) (bool, error)
 }
 
 // Options are the server's dependencies.
@@ -56,6 +59,9 @@ type Options struct {
 	// ObserveAlerts, if set, is told how many alerts had each outcome:
 	// applied, stale, ignored_not_status_page, ignored_missing_labels.
 	ObserveAlerts func(outcome string, n int)
+	// ObserveAuth, if set, is told the reason of every webhook request
+	// refused by Basic Auth: AuthMissing, AuthWrong or AuthOverloaded.
+	ObserveAuth func(reason string)
 }
 
 // New returns the router with every route of statusbridge.
@@ -70,7 +76,7 @@ func New(o Options) http.Handler {
 		o.ApplyTimeout = 10 * time.Second
 	}
 	r := chi.NewRouter()
-	r.With(basicAuth(o.Users, o.Logger)).Post("/webhook", handleWebhook(o))
+	r.With(basicAuth(o.Users, o.Logger, o.ObserveAuth)).Post("/webhook", handleWebhook(o))
 	r.Get("/health", handleHealth(o.Warnings, o.Health))
 	r.Get("/readyz", handleReady(o.Ready))
 	if o.Metrics != nil {
