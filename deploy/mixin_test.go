@@ -23,7 +23,6 @@ const (
 // internal/metrics defines them (see the comment above that group).
 var upcomingMetrics = []string{
 	"statusbridge_heartbeat_last_seen_timestamp_seconds",
-	"statusbridge_webhook_auth_rejections_total",
 }
 
 // definedMetrics returns every statusbridge_ name written as a string
@@ -318,6 +317,35 @@ func TestMixinDashboard(t *testing.T) {
 	for _, want := range []string{"Webhook", "Cachet reachable", "Cachet token", "Cachet requests", "Cachet latency", "Pending writes", "Component status", "Config reload"} {
 		if !slices.ContainsFunc(titles, func(s string) bool { return strings.HasPrefix(s, want) }) {
 			t.Errorf("no panel titled %q…; panels: %q", want, titles)
+		}
+	}
+}
+
+// TestDocsNameOnlyDefinedAlerts checks that every alert the README and
+// docs name is one alerts.yml defines.
+func TestDocsNameOnlyDefinedAlerts(t *testing.T) {
+	var rf ruleFile
+	readYAML(t, mixinAlerts, &rf)
+	defined := map[string]bool{}
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			defined[r.Alert] = true
+		}
+	}
+	docs, err := filepath.Glob(root + "/docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`\bStatusbridge[A-Z][A-Za-z]+\b`)
+	for _, f := range append([]string{root + "/README.md"}, docs...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range re.FindAllString(string(b), -1) {
+			if !defined[name] {
+				t.Errorf("%s names alert %s, which deploy/mixin/alerts.yml does not define", f, name)
+			}
 		}
 	}
 }
