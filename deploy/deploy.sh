@@ -28,6 +28,79 @@ cachet_admin_password, cachet_api_token.
 EOF
 }
 
+# The oldest compose tools deploy.sh drives: podman-compose 1.0.6 is the
+# first release with the global --env-file (Debian 12's 1.0.3 fails with
+# "invalid choice: '.env'"). docker compose 2.20.0 is the oldest we accept:
+# older 2.x releases are untested here, and some (2.7.0) rejected the
+# top-level name: that compose.yaml uses.
+min_podman_compose=1.0.6
+min_docker_compose=2.20.0
+
+# version_ge reports whether version $1 is at least $2, comparing up to
+# three dot-separated numbers; anything after them (+ds1, -rc1) is ignored.
+version_ge() {
+	local -a a b
+	local i x y
+	IFS=. read -r -a a <<<"${1%%[^0-9.]*}"
+	IFS=. read -r -a b <<<"${2%%[^0-9.]*}"
+	for i in 0 1 2; do
+		x=$((10#${a[i]:-0})) y=$((10#${b[i]:-0}))
+		if ((x != y)); then
+			((x > y))
+			return
+		fi
+	done
+	return 0
+}
+
+# detect_compose picks the compose tool: podman-compose with podman, else
+# docker compose, each only when new enough. It sets engine and
+# compose_cmd, or prints what to install and returns 1.
+detect_compose() {
+	local out v problems=()
+	if command -v podman >/dev/null 2>&1 && command -v podman-compose >/dev/null 2>&1; then
+		# 1.0.3 prints "podman-composer version  1.0.3" after podman's own
+		# version; later releases "podman-compose version[:] X".
+		out=$(podman-compose version 2>&1 || true)
+		v=$(grep -Eo 'podman-composer? version:? +v?[0-9]+(\.[0-9]+)+' <<<"$out" | grep -Eo '[0-9]+(\.[0-9]+)+' | head -n 1 || true)
+		if [[ -z $v ]]; then
+			printf 'deploy: cannot tell the podman-compose version from "%s"; trying it anyway (%s or newer is needed)\n' "${out%%$'\n'*}" "$min_podman_compose" >&2
+			engine=podman compose_cmd=(podman-compose)
+			return 0
+		elif version_ge "$v" "$min_podman_compose"; then
+			engine=podman compose_cmd=(podman-compose)
+			compose_version=$v
+			return 0
+		fi
+		problems+=("podman-compose $v is too old: deploy.sh needs $min_podman_compose or newer (the first with --env-file). Install a newer one with \`pipx install podman-compose\` (or \`pip install --user podman-compose\`), or from your distribution where it ships $min_podman_compose or newer (Debian 13, Ubuntu 24.04).")
+	fi
+	if command -v docker >/dev/null 2>&1; then
+		if out=$(docker compose version 2>&1); then
+			v=$(grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' <<<"$out" | head -n 1 || true)
+			if [[ -z $v ]]; then
+				printf 'deploy: cannot tell the docker compose version from "%s"; trying it anyway (%s or newer is needed)\n' "${out%%$'\n'*}" "$min_docker_compose" >&2
+				engine=docker compose_cmd=(docker compose)
+				return 0
+			elif version_ge "$v" "$min_docker_compose"; then
+				engine=docker compose_cmd=(docker compose)
+				compose_version=$v
+				return 0
+			fi
+			problems+=("docker compose $v is too old: deploy.sh needs $min_docker_compose or newer. Install the current docker-compose-plugin from Docker's repository (https://docs.docker.com/compose/install/linux/).")
+		else
+			problems+=("docker has no compose plugin (\`docker compose version\` failed; the older Python docker-compose is not supported). Install docker-compose-plugin $min_docker_compose or newer.")
+		fi
+	fi
+	if ((${#problems[@]} == 0)); then
+		problems+=("need podman with podman-compose $min_podman_compose or newer, or docker with the compose plugin $min_docker_compose or newer")
+	fi
+	printf 'deploy: %s\n' "${problems[@]}" >&2
+	return 1
+}
+
+# Sourced (by deploy/compose_version_test.go), define the functions only.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
+
 yes=0
 env_file=.env
 while (($# > 0)); do
@@ -68,19 +141,11 @@ confirm() {
 # ---------------------------------------------------------------- prerequisites
 
 log "Checking prerequisites"
-if command -v podman >/dev/null 2>&1 && command -v podman-compose >/dev/null 2>&1; then
-	engine=podman
-	compose_cmd=(podman-compose)
-elif command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
-	engine=docker
-	compose_cmd=(docker compose)
-else
-	die "need podman with podman-compose, or docker with the compose plugin"
-fi
+detect_compose || exit 1
 for tool in openssl htpasswd curl; do
 	command -v "$tool" >/dev/null 2>&1 || die "need $tool (htpasswd is in apache2-utils / httpd-tools)"
 done
-info "engine: ${compose_cmd[*]}"
+info "engine: ${compose_cmd[*]} ${compose_version:-(version unknown)}"
 
 for f in config.json prometheus.yml; do
 	[[ -f $f ]] || die "$f is missing; start from the example: cp $f.example $f (see README.md)"

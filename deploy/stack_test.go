@@ -182,6 +182,48 @@ func TestComposeStatusbridge(t *testing.T) {
 	}
 }
 
+// addedCapabilities is what each service gets back after cap_drop: [ALL];
+// compose.yaml says why for each. Adding one means explaining it there.
+var addedCapabilities = map[string][]string{
+	"traefik":      {"NET_BIND_SERVICE"},
+	"postgres":     {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"},
+	"cachet":       {"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "NET_BIND_SERVICE", "SETGID", "SETUID"},
+	"statusbridge": nil,
+}
+
+func TestComposeHardening(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		env   []string
+	}{
+		{"local", []string{base}, envList(requiredEnv)},
+		{"production", []string{base, production}, envList(requiredEnv, productionEnv)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustLoad(t, tc.env, tc.files...)
+			for name, s := range p.Services {
+				if !slices.Contains(s.SecurityOpt, "no-new-privileges:true") {
+					t.Errorf("%s: security_opt %q lacks no-new-privileges:true", name, s.SecurityOpt)
+				}
+				if !slices.Equal(s.CapDrop, []string{"ALL"}) {
+					t.Errorf("%s: cap_drop %q, want [ALL]", name, s.CapDrop)
+				}
+				want, ok := addedCapabilities[name]
+				if !ok {
+					t.Errorf("%s: no entry in addedCapabilities; decide what it needs", name)
+				}
+				if got := slices.Sorted(slices.Values(s.CapAdd)); !slices.Equal(got, want) {
+					t.Errorf("%s: cap_add %q, want %q", name, got, want)
+				}
+				if s.Privileged {
+					t.Errorf("%s is privileged", name)
+				}
+			}
+		})
+	}
+}
+
 func TestComposeNetworksAndCachet(t *testing.T) {
 	p := mustLoad(t, envList(requiredEnv), base)
 	nets := map[string][]string{}
@@ -272,7 +314,7 @@ func TestComposeRefusesMissingSecrets(t *testing.T) {
 // may only give a default to a variable that is not a secret.
 func TestComposeNoDefaultSecrets(t *testing.T) {
 	notSecret := map[string]bool{
-		"HTTP_PORT": true, "HTTPS_PORT": true, "APP_NAME": true, "CACHET_API_RATE_LIMIT": true,
+		"HTTP_PORT": true, "HTTPS_PORT": true, "APP_NAME": true, "CACHET_API_RATE_LIMIT": true, "CACHET_APP_REF": true,
 		"STATUSBRIDGE_VERSION": true, "STATUSBRIDGE_LOG_LEVEL": true, "ALERTMANAGER_URL": true, "ALERTMANAGER_SILENCED": true,
 	}
 	re := regexp.MustCompile(`\$\{([A-Z0-9_]+)(:?[-?])`)
@@ -612,6 +654,19 @@ func TestCachetContainerfile(t *testing.T) {
 	}
 	if got := args["CACHET_CORE_REF"]; got != "9183688b" {
 		t.Errorf("%s: CACHET_CORE_REF = %q, want 9183688b (spec/cachet-api.md's HEAD)", path, got)
+	}
+	// compose.yaml passes CACHET_APP_REF (so .env can pin the skeleton);
+	// with it unset, the build gets the Containerfile's default.
+	build := mustLoad(t, envList(requiredEnv), base).Services["cachet"].Build
+	if build == nil || build.Args["CACHET_APP_REF"] == nil {
+		t.Fatalf("compose.yaml: cachet build does not pass CACHET_APP_REF: %+v", build)
+	}
+	if got, want := *build.Args["CACHET_APP_REF"], args["CACHET_APP_REF"]; got != want || want == "" {
+		t.Errorf("compose.yaml's default CACHET_APP_REF = %q, the Containerfile's %q; want them equal and set", got, want)
+	}
+	pinned := mustLoad(t, envList(requiredEnv, map[string]string{"CACHET_APP_REF": "0123abcd"}), base).Services["cachet"].Build
+	if got := *pinned.Args["CACHET_APP_REF"]; got != "0123abcd" {
+		t.Errorf("CACHET_APP_REF=0123abcd in the environment builds %q", got)
 	}
 }
 

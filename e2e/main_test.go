@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -50,15 +51,30 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	alertmanagerBin, err = ensureAlertmanager()
-	switch {
-	case errors.Is(err, errProxyUnreachable):
-		skipReason = err.Error()
-		fmt.Fprintf(os.Stderr, "e2e: SKIPPING the suite: %v\n", err)
-	case err != nil:
+	if skipReason, err = skipOrFail(err, os.Getenv); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
+	if skipReason != "" {
+		fmt.Fprintf(os.Stderr, "e2e: SKIPPING the suite: %s\n", skipReason)
+	}
 	return m.Run()
+}
+
+// skipOrFail decides what an error building Alertmanager means: an
+// unreachable module proxy skips the suite on a developer's machine, but
+// fails it in CI (CI=true), where a skipped suite would pass unnoticed.
+func skipOrFail(err error, getenv func(string) string) (skip string, fail error) {
+	switch {
+	case err == nil:
+		return "", nil
+	case !errors.Is(err, errProxyUnreachable):
+		return "", err
+	}
+	if ci, _ := strconv.ParseBool(getenv("CI")); ci {
+		return "", fmt.Errorf("%w; failing instead of skipping because CI=%s", err, getenv("CI"))
+	}
+	return err.Error(), nil
 }
 
 var errProxyUnreachable = errors.New("the Go module proxy is unreachable, so Alertmanager cannot be built")
