@@ -97,6 +97,8 @@ type Bridge struct {
 	feeds    map[string][]*target // visible component → the targets feeding it
 	locks    map[obj]*keyLock
 	pending  map[obj]*failure
+	// waits: visible components whose damped status change is due then.
+	waits map[string]time.Time
 	loaded   bool
 	head     bool // Cachet derives latest_status and syncs incident status from updates
 	// keepAlerts: the incident texts are templates that may read .Alerts,
@@ -130,6 +132,7 @@ func New(o Options) *Bridge {
 		feeds:    map[string][]*target{},
 		locks:    map[obj]*keyLock{},
 		pending:  map[obj]*failure{},
+		waits:    map[string]time.Time{},
 		kick:     make(chan struct{}, 1),
 	}
 	if b.log == nil {
@@ -211,6 +214,12 @@ func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []
 		nt := b.addTarget(t.InvisibleName(), t.Instance, t.ComponentsRaw, t.Critical)
 		nt.critical, nt.configured = t.Critical, true
 	}
+	// New rules apply without a restart: every visible component is
+	// looked at again, its damping windows kept (they are not reset).
+	now := b.now()
+	for name := range b.services {
+		b.waitUntil(name, now)
+	}
 	loaded := b.loaded
 	b.mu.Unlock()
 	if !missing || !loaded {
@@ -225,7 +234,7 @@ func (b *Bridge) Reconfigure(ctx context.Context, cfg *config.Config, targets []
 	defer b.mu.Unlock()
 	for _, s := range b.services {
 		if c, ok := byName[s.name]; ok && s.id == 0 && c.Enabled {
-			s.id, s.known, s.reported = c.ID, c.Status, false
+			s.id, s.known, s.published, s.reported = c.ID, c.Status, c.Status, false
 		}
 	}
 	return nil
@@ -284,7 +293,7 @@ func (b *Bridge) loadService(s *service, c cachet.Component, byID map[int]*servi
 		b.log.Warn("two visible components share a name; using the first", "component", c.Name, "component_id", c.ID)
 		return
 	}
-	s.id, s.known = c.ID, c.Status
+	s.id, s.known, s.published = c.ID, c.Status, c.Status
 	byID[c.ID] = s
 }
 

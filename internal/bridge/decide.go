@@ -36,7 +36,8 @@ func decideTarget(id int, ambiguous bool, want, known compState) targetStep {
 
 // incidentState is what decideIncident reads of one visible component.
 type incidentState struct {
-	want      status.Status // the computed status
+	want      status.Status // the status to publish
+	openAt    status.Status // the published status that opens an incident; 0 never
 	incident  int           // the open incident statusbridge holds, 0 for none
 	announced status.Status // the outage level the incident last reported
 	stale     []int         // other open incidents of statusbridge's on it
@@ -105,10 +106,19 @@ func decideWithout(s incidentState, recovered bool) incidentStep {
 		return incidentStep{kind: incidentFind}
 	case recovered && s.personClosed:
 		return incidentStep{kind: incidentForgive}
-	case s.want == status.MajorOutage && !s.personClosed:
+	case opens(s.want, s.openAt) && !s.personClosed:
 		return incidentStep{kind: incidentOpen}
 	}
 	return incidentStep{kind: incidentDone}
+}
+
+// opens reports whether a published status opens an incident under
+// open_incident_at (spec §12): Major Outage by default, Partial Outage or
+// worse with "partial", never with "never".
+func opens(want, openAt status.Status) bool {
+	w, ok := want.Rank()
+	o, on := openAt.Rank()
+	return ok && on && w >= o
 }
 
 // nextResolve is the next write of resolving incident id: the resolved

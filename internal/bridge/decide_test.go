@@ -48,8 +48,14 @@ func TestDecideIncident(t *testing.T) {
 		want incidentStep
 	}{
 		// §3: one incident per outage, opened at Major Outage.
-		{"major with no incident opens one", incidentState{want: major}, incidentStep{kind: incidentOpen}},
-		{"partial with no incident opens none", incidentState{want: partial}, incidentStep{}},
+		{"major with no incident opens one", incidentState{want: major, openAt: major}, incidentStep{kind: incidentOpen}},
+		{"partial with no incident opens none", incidentState{want: partial, openAt: major}, incidentStep{}},
+		// §12 open_incident_at.
+		{"partial opens one at open_incident_at partial", incidentState{want: partial, openAt: partial}, incidentStep{kind: incidentOpen}},
+		{"major opens one at open_incident_at partial", incidentState{want: major, openAt: partial}, incidentStep{kind: incidentOpen}},
+		{"performance issues never open one", incidentState{want: status.PerformanceIssues, openAt: partial}, incidentStep{}},
+		{"major opens none at open_incident_at never", incidentState{want: major}, incidentStep{}},
+		{"partial keeps an incident open at partial", incidentState{want: partial, openAt: partial, incident: 5, announced: partial}, incidentStep{}},
 		{"operational with no incident: nothing", incidentState{want: op}, incidentStep{}},
 		{"major with its incident: nothing", incidentState{want: major, incident: 5, announced: major, recurring: true}, incidentStep{}},
 		// §3: kept through Partial Outage, one update per change.
@@ -69,11 +75,11 @@ func TestDecideIncident(t *testing.T) {
 		{"a lost open is looked for, even at major", incidentState{want: major, createAmbiguous: true}, incidentStep{kind: incidentFind}},
 		{"a lost open is looked for, even recovered", incidentState{want: op, createAmbiguous: true}, incidentStep{kind: incidentFind}},
 		// People first: an incident a person ended is not reopened.
-		{"a person ended it mid-outage: none opens", incidentState{want: major, personClosed: true}, incidentStep{}},
+		{"a person ended it mid-outage: none opens", incidentState{want: major, openAt: major, personClosed: true}, incidentStep{}},
 		{"the outage is over: forgiven", incidentState{want: op, personClosed: true}, incidentStep{kind: incidentForgive}},
 		// Leftovers (a duplicate, the older middleware's) are resolved first.
 		{"a leftover is resolved first", incidentState{want: major, incident: 5, announced: major, stale: []int{3}}, incidentStep{kind: incidentPostFixed, id: 3}},
-		{"a leftover tried this round waits", incidentState{want: major, stale: []int{3}, tried: map[int]bool{3: true}}, incidentStep{kind: incidentOpen}},
+		{"a leftover tried this round waits", incidentState{want: major, openAt: major, stale: []int{3}, tried: map[int]bool{3: true}}, incidentStep{kind: incidentOpen}},
 	}
 	for _, tt := range tests {
 		if got := decideIncident(tt.s); got != tt.want {

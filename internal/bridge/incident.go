@@ -29,7 +29,7 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	for range maxIncidentSteps {
 		b.mu.Lock()
 		st := incidentState{
-			want: v.want, incident: s.incident, announced: s.announced,
+			want: v.want, openAt: v.openAt, incident: s.incident, announced: s.announced,
 			stale: slices.Clone(s.stale), tried: tried, resolving: maps.Clone(s.resolving),
 			createAmbiguous: s.createAmbiguous, personClosed: s.personClosed,
 			recurring: b.cfg.RecurringAlertUpdateMessage != "", head: b.head,

@@ -133,7 +133,16 @@ func (b *Bridge) Pending() int {
 	return len(b.pending)
 }
 
-// nextRetry is when the earliest scheduled retry is due.
+// waitUntil has Run look at a visible component again at t, when a
+// damped status change is due. b.mu must be held.
+func (b *Bridge) waitUntil(name string, t time.Time) {
+	if w, ok := b.waits[name]; !ok || t.Before(w) {
+		b.waits[name] = t
+		b.wake()
+	}
+}
+
+// nextRetry is when the earliest scheduled retry or damped change is due.
 func (b *Bridge) nextRetry() (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -141,6 +150,11 @@ func (b *Bridge) nextRetry() (time.Time, bool) {
 	for _, f := range b.pending {
 		if !f.next.IsZero() && (first.IsZero() || f.next.Before(first)) {
 			first = f.next
+		}
+	}
+	for _, w := range b.waits {
+		if first.IsZero() || w.Before(first) {
+			first = w
 		}
 	}
 	return first, !first.IsZero()
@@ -160,6 +174,14 @@ func (b *Bridge) retryDue(ctx context.Context) (int, error) {
 			services = append(services, o.name)
 		} else {
 			targets = append(targets, o.name)
+		}
+	}
+	for name, w := range b.waits {
+		if !w.After(now) {
+			delete(b.waits, name) // the view sets it again if still waiting
+			if _, failing := b.pending[serviceObj(name)]; !failing {
+				services = append(services, name)
+			}
 		}
 	}
 	b.mu.Unlock()

@@ -28,6 +28,12 @@ type service struct {
 	// personClosed is set when someone resolved statusbridge's incident in
 	// Cachet during the outage: no new one is opened until it is over.
 	personClosed bool
+	// published is the status statusbridge decided to show, which flap
+	// damping may hold back from the computed one; 0 before the first.
+	published status.Status
+	// better: since when the computed status has been at least as good
+	// as each level (damping's recovery windows; kept in memory).
+	better levels
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
@@ -47,8 +53,11 @@ func (b *Bridge) convergeService(ctx context.Context, name string) error {
 
 // serviceView is a consistent snapshot of one visible component.
 type serviceView struct {
-	s      *service
+	s *service
+	// want is the status to publish: the computed one, or while a flap
+	// is damped, the one published before.
 	want   status.Status
+	openAt status.Status // open_incident_at, as a status; 0 never
 	ok     bool
 	alerts template.Alerts
 }
@@ -60,13 +69,22 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 	if !ok {
 		return serviceView{}, false
 	}
+	r := rulesFor(b.cfg, name)
 	var ts []status.Target
+	var timed []timedTarget
 	var alerts template.Alerts
 	for _, t := range b.feeds[name] {
+		c := t.condition(r.degraded)
+		if r.outageAfter > 0 && (c.down || c.degraded) {
+			timed = append(timed, c)
+		}
 		if !t.member() {
 			continue
 		}
-		ts = append(ts, status.Target{Down: t.down(), Critical: t.critical, Maintenance: t.maintenance})
+		if r.outageAfter > 0 && !c.down && !c.degraded {
+			timed = append(timed, c) // a configured member that is up
+		}
+		ts = append(ts, status.Target{Down: c.down, Degraded: c.degraded, Critical: t.critical, Maintenance: t.maintenance})
 		if !b.keepAlerts {
 			continue // no text reads them
 		}
@@ -76,12 +94,35 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 			}
 		}
 	}
-	want, ok := status.Aggregate(ts)
+	computed, ok := status.Evaluate(ts, r.majorWhen)
 	if !ok && len(b.feeds[name]) > 0 {
 		// Fed only by discovered targets, none of them firing now.
-		want, ok = status.Operational, true
+		computed, ok = status.Operational, true
 	}
-	return serviceView{s: s, want: want, ok: ok, alerts: alerts}, true
+	if !ok {
+		return serviceView{s: s, alerts: alerts}, true
+	}
+	now := b.now()
+	s.better = calmer(s.better, computed, now)
+	p := publishState{published: s.published, computed: computed, better: s.better,
+		outageAfter: r.outageAfter, recoveryAfter: r.recoveryAfter, now: now}
+	if r.outageAfter > 0 {
+		p.worse = worseSince(timed, r.majorWhen)
+	}
+	want, next := decidePublish(p)
+	if want != s.published && s.published != 0 {
+		if want != computed {
+			b.log.Info("status change damped: publishing part of it now", "component", name, "computed", computed, "published", want)
+		}
+	}
+	s.published = want
+	if !next.IsZero() {
+		b.waitUntil(name, next)
+		if want != computed {
+			b.log.Info("status change waits for its window", "component", name, "computed", computed, "published", want, "publish_at", next)
+		}
+	}
+	return serviceView{s: s, want: want, openAt: r.openAt, ok: true, alerts: alerts}, true
 }
 
 // relocate looks a visible component up by name after a 404 on the id
