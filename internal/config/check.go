@@ -71,7 +71,9 @@ func suggestComponent(got string, names []string, fallback string) string {
 
 // Warnings lists what is legal but probably not meant. It is not part of
 // the problems Load reports: a component that no target feeds stays as it
-// is on the page, which is what a hand-managed component wants.
+// is on the page, which is what a hand-managed component wants, and a
+// major_when_down count above a component's targets still lets a critical
+// target make it a Major Outage.
 func Warnings(c *Config, ts []Target) Problems {
 	if c == nil {
 		return nil
@@ -103,5 +105,6 @@ func Warnings(c *Config, ts []Target) Problems {
 			}
 		}
 	}
+	ps = append(ps, ruleWarnings(c, ts)...)
 	return ps.sorted()
 }

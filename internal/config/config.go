@@ -38,6 +38,16 @@ type Config struct {
 	Groups                      []Group
 	File                        string // the path it was read from
 	NameLine                    int    // line of new_incident_name; 0 when left out
+
+	// Defaults are DefaultRules overlaid with the defaults block.
+	Defaults Rules
+	// Rules are the resolved rules of each visible component that has a
+	// block in components: Defaults overlaid with that block. Use RulesFor.
+	Rules map[string]Rules
+	// RuleLines is the line of every rules key the file sets, by field
+	// path (defaults.outage_after, components["Web Server"].major_when_down),
+	// so that Warnings can point at the key.
+	RuleLines map[string]int
 }
 
 // Group is one component group and its visible components, as listed.
@@ -79,13 +89,14 @@ const (
 
 var (
 	configKeys = []string{keyNewIncidentName, keyNewIncidentMessage, keyResolvedIncidentMessage,
-		keyRecurringMessage, keyPerPage, keyGroups}
+		keyRecurringMessage, keyPerPage, keyGroups, keyDefaults, keyComponents}
 	groupKeys = []string{keyGroupName, keyGroupComponents}
 )
 
 // ParseConfig decodes and validates config.json. Unknown keys, wrong types,
-// empty texts, a malformed new_incident_name, out-of-range paging and
-// malformed, empty or repeated groups and components are all problems.
+// empty texts, a malformed new_incident_name, out-of-range paging,
+// malformed, empty or repeated groups and components, and status rules
+// with bad values or for unknown components are all problems.
 //
 // Whenever data is a JSON object the Config is returned, filled as far as
 // it could be read, so that Check can report cross-file problems in the same
@@ -116,6 +127,7 @@ func ParseConfig(file string, data []byte) (*Config, Problems) {
 	}
 	seenGroups := false
 	var compLines [][]int
+	var defaults, comps *jsonMember
 	for _, m := range members(ps, root, "", configKeys) {
 		switch m.name {
 		case keyNewIncidentName:
@@ -133,6 +145,10 @@ func ParseConfig(file string, data []byte) (*Config, Problems) {
 		case keyGroups:
 			seenGroups = true
 			c.Groups, compLines = groups(ps, m)
+		case keyDefaults:
+			defaults = &m
+		case keyComponents:
+			comps = &m
 		}
 	}
 	if !seenGroups {
@@ -140,6 +156,7 @@ func ParseConfig(file string, data []byte) (*Config, Problems) {
 			"missing; there is nothing to put on the status page")
 	}
 	checkGroups(ps, c.Groups, compLines)
+	parseRules(ps, defaults, comps, c)
 	checkNameLength(ps, root, c)
 	return c, ps.result()
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -49,6 +50,7 @@ func TestParseConfigGood(t *testing.T) {
 				PerPage:                     100,
 				Groups:                      withLines(exampleGroups, 8, 12),
 				NameLine:                    2,
+				Defaults:                    DefaultRules(),
 			},
 		},
 		{
@@ -60,6 +62,7 @@ func TestParseConfigGood(t *testing.T) {
 				ResolvedIncidentMessage: "The issue has been resolved.",
 				PerPage:                 50,
 				Groups:                  withLines(exampleGroups, 2, 3),
+				Defaults:                DefaultRules(),
 			},
 		},
 		{
@@ -72,6 +75,40 @@ func TestParseConfigGood(t *testing.T) {
 				PerPage:                 1,
 				Groups:                  withLines(exampleGroups, 6, 7),
 				NameLine:                2,
+				Defaults:                DefaultRules(),
+			},
+		},
+		{
+			name: "rules_blocks_before_groups",
+			file: "testdata/good-rules.json",
+			want: &Config{
+				NewIncidentName:         "%s is experiencing issues",
+				NewIncidentMessage:      "We are currently investigating this issue.",
+				ResolvedIncidentMessage: "The issue has been resolved.",
+				PerPage:                 50,
+				Groups:                  withLines(exampleGroups, 17, 18),
+				Defaults:                goodRulesDefaults,
+				Rules: map[string]Rules{
+					"Web Server": {MajorWhenDown: Threshold{Percent: 50}, DegradedSeverities: []string{"warning", "info"},
+						OpenIncidentAt: "major", OutageAfter: 2 * time.Minute, RecoveryAfter: 5 * time.Minute},
+					"Database": {MajorWhenDown: Threshold{Count: 2}, OpenIncidentAt: "partial",
+						RecoveryAfter: 30 * time.Second, ManualHold: 90 * time.Minute},
+					"Website": {MajorWhenDown: Threshold{Count: 2}, DegradedSeverities: []string{"warning", "info"},
+						OpenIncidentAt: "never", OutageAfter: 24 * time.Hour, RecoveryAfter: 30 * time.Second},
+				},
+				RuleLines: map[string]int{
+					`components["Web Server"].major_when_down`:   3,
+					`components["Web Server"].outage_after`:      3,
+					`components["Web Server"].recovery_after`:    3,
+					`components["Database"].degraded_severities`: 5,
+					`components["Database"].open_incident_at`:    6,
+					`components["Database"].manual_hold`:         7,
+					`components["Website"].open_incident_at`:     9,
+					`components["Website"].outage_after`:         9,
+					"defaults.major_when_down":                   12,
+					"defaults.degraded_severities":               13,
+					"defaults.recovery_after":                    14,
+				},
 			},
 		},
 	}
@@ -88,6 +125,10 @@ func TestParseConfigGood(t *testing.T) {
 		})
 	}
 }
+
+// goodRulesDefaults are the resolved defaults of testdata/good-rules.json.
+var goodRulesDefaults = Rules{MajorWhenDown: Threshold{Count: 2}, DegradedSeverities: []string{"warning", "info"},
+	OpenIncidentAt: "major", RecoveryAfter: 30 * time.Second}
 
 // groupsJSON is a valid groups_configuration member for inline cases.
 const groupsJSON = `"groups_configuration": [{"status_page_group": "G", "status_page_components": ["A", "B"]}]`

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
 	"statusbridge/internal/status"
@@ -58,11 +60,19 @@ func FuzzParseConfig(f *testing.F) {
 				t.Fatalf("clean config has component %q (GroupOf ok=%v)", comp, ok)
 			}
 		}
+		for _, comp := range append(c.Components(), "not a component") {
+			r := c.RulesFor(comp)
+			th := r.MajorWhenDown
+			if (th.Count > 0) == (th.Percent > 0) || th.Count < 0 || th.Percent < 0 || th.Percent > 100 ||
+				!slices.Contains(incidentAtValues, r.OpenIncidentAt) || r.OutageAfter < 0 || r.RecoveryAfter < 0 || r.ManualHold < 0 {
+				t.Fatalf("clean config has rules %+v for %q", r, comp)
+			}
+		}
 		again, ps := ParseConfig("c.json", marshalConfig(t, c))
 		if ps != nil {
 			t.Fatalf("re-encoded config has problems:\n%v", ps)
 		}
-		if diff := cmp.Diff(c, again, cmpopts.IgnoreFields(Group{}, "Line"), cmpopts.IgnoreFields(Config{}, "NameLine")); diff != "" {
+		if diff := cmp.Diff(c, again, cmpopts.IgnoreFields(Group{}, "Line"), cmpopts.IgnoreFields(Config{}, "NameLine", "RuleLines")); diff != "" {
 			t.Fatalf("round trip mismatch (-first +second):\n%s", diff)
 		}
 	})
@@ -75,21 +85,55 @@ func marshalConfig(t *testing.T, c *Config) []byte {
 		Components []string `json:"status_page_components"`
 	}
 	out := struct {
-		Name      string  `json:"new_incident_name"`
-		Message   string  `json:"new_incident_message"`
-		Resolved  string  `json:"resolved_incident_message"`
-		Recurring string  `json:"recurring_alert_update_message"`
-		PerPage   int     `json:"cachet_per_page_param"`
-		Groups    []group `json:"groups_configuration"`
-	}{c.NewIncidentName, c.NewIncidentMessage, c.ResolvedIncidentMessage, c.RecurringAlertUpdateMessage, c.PerPage, nil}
+		Name       string           `json:"new_incident_name"`
+		Message    string           `json:"new_incident_message"`
+		Resolved   string           `json:"resolved_incident_message"`
+		Recurring  string           `json:"recurring_alert_update_message"`
+		PerPage    int              `json:"cachet_per_page_param"`
+		Groups     []group          `json:"groups_configuration"`
+		Defaults   rules            `json:"defaults"`
+		Components map[string]rules `json:"components,omitempty"`
+	}{c.NewIncidentName, c.NewIncidentMessage, c.ResolvedIncidentMessage, c.RecurringAlertUpdateMessage, c.PerPage, nil,
+		marshalRules(c.Defaults), nil}
 	for _, g := range c.Groups {
 		out.Groups = append(out.Groups, group{g.Name, g.Components})
+	}
+	for name, r := range c.Rules {
+		if out.Components == nil {
+			out.Components = map[string]rules{}
+		}
+		out.Components[name] = marshalRules(r)
 	}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// rules is a rules block with every key written out.
+type rules struct {
+	MajorWhenDown      any      `json:"major_when_down"`
+	DegradedSeverities []string `json:"degraded_severities"`
+	OpenIncidentAt     string   `json:"open_incident_at"`
+	OutageAfter        string   `json:"outage_after"`
+	RecoveryAfter      string   `json:"recovery_after"`
+	ManualHold         string   `json:"manual_hold"`
+}
+
+func marshalRules(r Rules) rules {
+	var th any = r.MajorWhenDown.Count
+	if r.MajorWhenDown.Count == 0 {
+		th = fmt.Sprintf("%d%%", r.MajorWhenDown.Percent)
+	}
+	return rules{
+		MajorWhenDown:      th,
+		DegradedSeverities: append([]string{}, r.DegradedSeverities...),
+		OpenIncidentAt:     r.OpenIncidentAt,
+		OutageAfter:        model.Duration(r.OutageAfter).String(),
+		RecoveryAfter:      model.Duration(r.RecoveryAfter).String(),
+		ManualHold:         model.Duration(r.ManualHold).String(),
+	}
 }
 
 // FuzzParseTargets checks that ParseTargets never panics, that every
