@@ -19,8 +19,16 @@ type rules struct {
 
 // rulesFor reads the rules config.json gives a visible component.
 func rulesFor(cfg *config.Config, component string) rules {
-	_ = cfg
-	return rules{openAt: status.MajorOutage}
+	r := cfg.RulesFor(component)
+	out := rules{degraded: r.DegradedSeverities, majorWhen: r.MajorWhenDown.Reached,
+		outageAfter: r.OutageAfter, recoveryAfter: r.RecoveryAfter, openAt: status.MajorOutage}
+	switch r.OpenIncidentAt {
+	case "partial":
+		out.openAt = status.PartialOutage
+	case "never":
+		out.openAt = 0
+	}
+	return out
 }
 
 // condition is how a target's firing alerts count for a component that
