@@ -14,6 +14,7 @@ import (
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/cachet/cachettest"
+	"statusbridge/internal/config"
 	"statusbridge/internal/status"
 )
 
@@ -40,9 +41,15 @@ func newBubble(t *testing.T, resync time.Duration) *bubble {
 // Config and Targets are filled in.
 func inProcess(tb testing.TB, o bridge.Options) (*cachettest.Emulator, *cachet.Client, *bridge.Bridge) {
 	tb.Helper()
-	emu := cachettest.New(cachettest.Options{})
 	cfg := testConfig
-	seed(emu, &cfg, testTargets)
+	return inProcessWith(tb, &cfg, o)
+}
+
+// inProcessWith is inProcess with another config.json.
+func inProcessWith(tb testing.TB, cfg *config.Config, o bridge.Options) (*cachettest.Emulator, *cachet.Client, *bridge.Bridge) {
+	tb.Helper()
+	emu := cachettest.New(cachettest.Options{})
+	seed(emu, cfg, testTargets)
 	client, err := cachet.New(cachet.Options{BaseURL: "http://cachet.invalid/api", Token: cachettest.DefaultToken,
 		HTTPClient: emu.HTTPClient(), Attempts: 1})
 	if err != nil {
@@ -52,7 +59,7 @@ func inProcess(tb testing.TB, o bridge.Options) (*cachettest.Emulator, *cachet.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	o.Cachet, o.Renderer, o.Config, o.Targets = client, r, &cfg, testTargets
+	o.Cachet, o.Renderer, o.Config, o.Targets = client, r, cfg, testTargets
 	br := bridge.New(o)
 	if err := br.Load(tb.Context()); err != nil {
 		tb.Fatal(err)
