@@ -134,6 +134,7 @@ func componentRules(ps *problems, n *jsonNode, c *Config, lines map[string]int) 
 				"component %q is not in any group of groups_configuration", m.name)
 		}
 		r := c.Defaults
+		r.DegradedSeverities = slices.Clone(r.DegradedSeverities) // each component owns its rules
 		// A block of an unknown component is still read, so that its other
 		// mistakes show in the same run.
 		rulesBlock(ps, m.val, path, &r, lines)
