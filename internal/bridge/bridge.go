@@ -98,9 +98,9 @@ type Bridge struct {
 	locks    map[obj]*keyLock
 	pending  map[obj]*failure
 	// waits: visible components whose damped status change is due then.
-	waits map[string]time.Time
-	loaded   bool
-	head     bool // Cachet derives latest_status and syncs incident status from updates
+	waits  map[string]time.Time
+	loaded bool
+	head   bool // Cachet derives latest_status and syncs incident status from updates
 	// keepAlerts: the incident texts are templates that may read .Alerts,
 	// so firing alerts keep their labels and annotations.
 	keepAlerts bool
