@@ -294,6 +294,7 @@ func (b *Bridge) loadService(s *service, c cachet.Component, byID map[int]*servi
 		return
 	}
 	s.id, s.known, s.published = c.ID, c.Status, c.Status
+	s.fresh = true
 	byID[c.ID] = s
 }
 
@@ -340,6 +341,9 @@ func (b *Bridge) loadTarget(c cachet.Component) {
 	}
 	t.id, t.known = c.ID, observed(c, b.head)
 	t.foreign = c.Enabled || c.GroupID != 0
+	if c.Status == status.Operational {
+		t.upSince = c.Updated
+	}
 	// A notification that arrived before this load is newer than what
 	// Cachet holds.
 	if c.Status != status.MajorOutage || len(t.alerts) > 0 {

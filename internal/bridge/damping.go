@@ -160,3 +160,21 @@ func worseSince(ts []timedTarget, majorWhen func(down, members int) bool) levels
 	}
 	return out
 }
+
+// lastRecovery is when the last of these targets that Cachet showed
+// healthy at load recovered, or now when none did (or no time is known).
+func lastRecovery(ts []*target, now time.Time) time.Time {
+	var last time.Time
+	for _, t := range ts {
+		if t.down() || t.upSince.IsZero() {
+			continue
+		}
+		if t.upSince.After(last) {
+			last = t.upSince
+		}
+	}
+	if last.IsZero() || last.After(now) {
+		return now
+	}
+	return last
+}

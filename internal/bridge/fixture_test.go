@@ -69,6 +69,8 @@ type fixtureOpts struct {
 	// inProcess serves the emulator without a network, so the whole
 	// fixture can run inside a testing/synctest bubble.
 	inProcess bool
+	// now, when set, is the emulator's clock (its updated timestamps).
+	now func() time.Time
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
@@ -76,10 +78,10 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	cfg := testConfig
 	f := &fixture{t: t, cfg: &cfg}
 	if o.inProcess {
-		f.emu = cachettest.New(cachettest.Options{Dialect: o.dialect})
+		f.emu = cachettest.New(cachettest.Options{Dialect: o.dialect, Now: o.now})
 		f.url, f.hc = "http://cachet.invalid/api", f.emu.HTTPClient()
 	} else {
-		srv := cachettest.NewServer(cachettest.Options{Dialect: o.dialect})
+		srv := cachettest.NewServer(cachettest.Options{Dialect: o.dialect, Now: o.now})
 		t.Cleanup(srv.Close)
 		f.emu, f.url = srv.Emulator, srv.APIURL()
 	}

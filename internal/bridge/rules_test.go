@@ -19,7 +19,7 @@ import (
 func withRules(t *testing.T, rs map[string]config.Rules) (*fixture, *time.Time) {
 	t.Helper()
 	clock := t0
-	f := newFixture(t, fixtureOpts{})
+	f := newFixture(t, fixtureOpts{now: func() time.Time { return clock }})
 	f.cfg.Defaults = config.DefaultRules()
 	f.cfg.Rules = map[string]config.Rules{}
 	for name, r := range rs {
@@ -192,4 +192,28 @@ func TestRunPublishesWhenTheWindowEnds(t *testing.T) {
 		}
 		cancel()
 	})
+}
+
+// TestRecoveryWindowSurvivesRestart: after a restart the recovery window
+// runs from when Cachet recorded the last member's recovery, not from the
+// restart: the page neither recovers early nor waits a window more.
+func TestRecoveryWindowSurvivesRestart(t *testing.T) {
+	f, clock := withRules(t, map[string]config.Rules{"DB": rule(func(r *config.Rules) { r.RecoveryAfter = 5 * time.Minute })})
+	f.apply(ev("d1:5432", "DB", "InstanceDown", true, t0))
+	f.wantPage("DB", status.MajorOutage, 1)
+	*clock = t0.Add(10 * time.Minute)
+	f.apply(ev("d1:5432", "DB", "InstanceDown", false, t0)) // recovered at 10:00
+	f.wantPage("DB", status.MajorOutage, 1)
+	*clock = t0.Add(13 * time.Minute)
+	f.restart()
+	f.apply(fire("w1:9100", "Web")) // anything that looks at the components again
+	if err := f.br.Resync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.wantPage("DB", status.MajorOutage, 1) // 3 of 5 minutes
+	*clock = t0.Add(15 * time.Minute)
+	if err := f.br.Resync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.wantPage("DB", status.Operational, 0) // 5 minutes after the recovery, not after the restart
 }

@@ -34,6 +34,9 @@ type service struct {
 	// better: since when the computed status has been at least as good
 	// as each level (damping's recovery windows; kept in memory).
 	better levels
+	// fresh: loaded from Cachet and not looked at since; its recovery
+	// windows are taken from when its targets last recovered.
+	fresh bool
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
@@ -103,7 +106,14 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 		return serviceView{s: s, alerts: alerts}, true
 	}
 	now := b.now()
-	s.better = calmer(s.better, computed, now)
+	start := now
+	if s.fresh {
+		// After a restart, a recovery window runs from the last recovery
+		// Cachet recorded among the members, not from the restart.
+		s.fresh = false
+		start = lastRecovery(b.feeds[name], now)
+	}
+	s.better = calmer(s.better, computed, start)
 	p := publishState{published: s.published, computed: computed, better: s.better,
 		outageAfter: r.outageAfter, recoveryAfter: r.recoveryAfter, now: now}
 	if r.outageAfter > 0 {

@@ -39,6 +39,10 @@ type target struct {
 	// foreign: its Cachet component is enabled or in a group, so it is
 	// not statusbridge's to delete.
 	foreign bool
+	// upSince is, for a target Cachet showed healthy at load, when its
+	// component was last written: about when it recovered. A restart
+	// takes the damping recovery windows from it.
+	upSince time.Time
 }
 
 // member reports whether the target counts toward its visible components

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -164,5 +165,24 @@ func TestComponentMetaShapes(t *testing.T) {
 				t.Errorf("Meta (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestComponentUpdated reads attributes.updated.string, in UTC.
+func TestComponentUpdated(t *testing.T) {
+	at := time.Date(2026, 12, 2, 8, 30, 15, 0, time.UTC)
+	srv := cachettest.NewServer(cachettest.Options{Now: func() time.Time { return at }})
+	t.Cleanup(srv.Close)
+	id := srv.AddComponent(cachettest.Component{Name: "x | Web", Status: 1})
+	client, err := cachet.New(cachet.Options{BaseURL: srv.APIURL(), Token: cachettest.DefaultToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Component(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Updated.Equal(at) {
+		t.Errorf("Updated = %v, want %v", c.Updated, at)
 	}
 }

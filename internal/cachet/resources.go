@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 	"strings"
 
 	"statusbridge/internal/status"
@@ -31,6 +32,9 @@ type Component struct {
 	// sends its legacy, read-only JSON column instead (null or an object).
 	// Create and update answers carry none: read the component back.
 	Meta map[string]any
+	// Updated is when the component was last written (any column), from
+	// attributes.updated.string in UTC; zero when Cachet sends none.
+	Updated time.Time
 }
 
 // Group is a Cachet component group.
@@ -109,6 +113,9 @@ type NewIncident struct {
 type IncidentFields struct {
 	Status *int `json:"status,omitempty"`
 }
+
+// laravelTime is the layout of Cachet's {"human","string"} timestamps.
+const laravelTime = "2006-01-02 15:04:05"
 
 // Ptr returns a pointer to v, for the optional fields above.
 func Ptr[T any](v T) *T { return &v }
@@ -196,6 +203,9 @@ func decodeComponent(r resource) (Component, error) {
 		LatestStatus *statusValue    `json:"latest_status"`
 		Enabled      bool            `json:"enabled"`
 		Meta         json.RawMessage `json:"meta"`
+		Updated      struct {
+			String string `json:"string"`
+		} `json:"updated"`
 	}
 	if err := json.Unmarshal(r.Attributes, &a); err != nil {
 		return Component{}, fmt.Errorf("component %s: %w", r.ID, err)
@@ -205,6 +215,9 @@ func decodeComponent(r resource) (Component, error) {
 		return Component{}, err
 	}
 	c := Component{ID: id, Name: a.Name, Status: status.Status(a.Status.get()), LatestStatus: status.Status(a.LatestStatus.get()), Enabled: a.Enabled}
+	// Laravel writes the app's timezone, UTC unless an operator changed
+	// it; an unreadable time is no time, not an error.
+	c.Updated, _ = time.Parse(laravelTime, a.Updated.String)
 	if c.Meta, err = decodeMeta(a.Meta); err != nil {
 		return Component{}, fmt.Errorf("component %s meta: %w", r.ID, err)
 	}
