@@ -8,6 +8,7 @@
 //	go run ./cmd/statusbench                  # scenarios a and b
 //	go run ./cmd/statusbench -scenarios a,b,c # c runs under Cachet's rate limit and takes minutes
 //	go run ./cmd/statusbench -scenarios d     # service-discovery churn and --discovered-ttl
+//	go run ./cmd/statusbench -scenarios e     # 306 targets down at once under Cachet's rate limit
 package main
 
 import (
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("statusbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	list := fs.String("scenarios", "a,b", "comma-separated scenarios: a (older middleware's storm), b (10,000 targets), c (rate limited; minutes), d (service-discovery churn; a minute)")
+	list := fs.String("scenarios", "a,b", "comma-separated scenarios: a (older middleware's storm), b (10,000 targets), c (rate limited; minutes), d (service-discovery churn; a minute), e (a large outage under the rate limit; three minutes)")
 	fs.IntVar(&o.batch, "batch", 50, "alerts per webhook notification (Alertmanager's max_alerts-free default grouping)")
 	fs.IntVar(&o.parallel, "parallel", 8, "notifications in flight at once")
 	fs.StringVar(&o.statusbin, "statusbridge", "", "statusbridge binary to test (default: go build ./cmd/statusbridge)")
@@ -82,8 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, k := range strings.Split(*list, ",") {
 		k = strings.TrimSpace(k)
-		if _, ok := scenarios[k]; !ok && k != "d" {
-			return fmt.Errorf("-scenarios: unknown scenario %q; use a, b, c or d", k)
+		if _, ok := scenarios[k]; !ok && k != "d" && k != "e" {
+			return fmt.Errorf("-scenarios: unknown scenario %q; use a, b, c, d or e", k)
 		}
 		o.scenarios = append(o.scenarios, k)
 	}
@@ -115,6 +116,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var results []result
 	var failed []string
 	for _, k := range o.scenarios {
+		if k == "e" {
+			res, err := runOutage(ctx, log, o, work)
+			if err != nil {
+				log.Error("scenario failed", "scenario", k, "err", err)
+				failed = append(failed, fmt.Sprintf("%s: %v", k, err))
+			}
+			printOutage(stdout, res)
+			continue
+		}
 		if k == "d" {
 			res, err := runChurn(ctx, log, o, work)
 			if err != nil {

@@ -63,6 +63,11 @@ type Options struct {
 	// Probe is how often Run checks that Cachet answers and accepts the
 	// token, for Ready; default 30 s.
 	Probe time.Duration
+	// RestartHold is how long, after a start that finds a visible
+	// component worse than its hidden components say, the page keeps it
+	// so while Alertmanager sends again what was not acknowledged; default
+	// 2 min.
+	RestartHold time.Duration
 	// DiscoveredTTL is how long a discovered target is remembered after
 	// its last firing alert; default 24h.
 	DiscoveredTTL time.Duration
@@ -80,16 +85,17 @@ var ErrNotLoaded = errors.New("bridge: cachet index not loaded yet")
 // Bridge is the reconciler. Create it with New, fill it from Cachet with
 // Load, run Run in the background, and feed it with Apply.
 type Bridge struct {
-	cachet   Cachet
-	render   Renderer
-	log      *slog.Logger
-	cfg      *config.Config
-	parallel int
-	retryMin time.Duration
-	retryMax time.Duration
-	resync   time.Duration
-	ttl      time.Duration
-	now      func() time.Time
+	cachet      Cachet
+	render      Renderer
+	log         *slog.Logger
+	cfg         *config.Config
+	parallel    int
+	retryMin    time.Duration
+	retryMax    time.Duration
+	resync      time.Duration
+	ttl         time.Duration
+	restartHold time.Duration
+	now         func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
@@ -117,23 +123,24 @@ type Bridge struct {
 // New returns a Bridge for o. It does no I/O.
 func New(o Options) *Bridge {
 	b := &Bridge{
-		cachet:   o.Cachet,
-		render:   o.Renderer,
-		log:      o.Logger,
-		cfg:      o.Config,
-		parallel: o.Parallel,
-		retryMin: o.RetryMin,
-		retryMax: o.RetryMax,
-		resync:   o.Resync,
-		ttl:      o.DiscoveredTTL,
-		now:      o.Now,
-		targets:  map[string]*target{},
-		services: map[string]*service{},
-		feeds:    map[string][]*target{},
-		locks:    map[obj]*keyLock{},
-		pending:  map[obj]*failure{},
-		waits:    map[string]time.Time{},
-		kick:     make(chan struct{}, 1),
+		cachet:      o.Cachet,
+		render:      o.Renderer,
+		log:         o.Logger,
+		cfg:         o.Config,
+		parallel:    o.Parallel,
+		retryMin:    o.RetryMin,
+		retryMax:    o.RetryMax,
+		resync:      o.Resync,
+		ttl:         o.DiscoveredTTL,
+		restartHold: o.RestartHold,
+		now:         o.Now,
+		targets:     map[string]*target{},
+		services:    map[string]*service{},
+		feeds:       map[string][]*target{},
+		locks:       map[obj]*keyLock{},
+		pending:     map[obj]*failure{},
+		waits:       map[string]time.Time{},
+		kick:        make(chan struct{}, 1),
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -152,6 +159,9 @@ func New(o Options) *Bridge {
 	}
 	if b.ttl <= 0 {
 		b.ttl = 24 * time.Hour
+	}
+	if b.restartHold <= 0 {
+		b.restartHold = 2 * time.Minute
 	}
 	b.backoff = backoff.Policy{Min: b.retryMin, Max: b.retryMax}
 	b.probe = o.Probe
@@ -273,7 +283,9 @@ func (b *Bridge) Load(ctx context.Context) error {
 		if s.id == 0 {
 			b.log.Warn("visible component not found in Cachet; run statusbridge setup", "component", s.name, "group", s.group)
 			s.reported = true
+			continue
 		}
+		b.holdIfStale(s)
 	}
 	for _, t := range b.targets {
 		// A list can skip rows while Cachet writes: a configured target

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"statusbridge/internal/cachet"
 )
 
 // lock takes the lock that serialises writes to one Cachet object. It is
@@ -62,12 +64,13 @@ func (b *Bridge) converge(ctx context.Context, targetKeys []string) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	errT := b.each(ctx, targetKeys, b.convergeTarget)
-	// Visible components follow the desired target state, not what the
-	// invisible writes achieved: the page must tell the truth even if a
-	// hidden component could not be written.
+	// What a visitor sees goes first (spec §14): visible components follow
+	// the desired target state, not what the invisible writes achieved,
+	// so they need not wait for them, and under Cachet's rate limit the
+	// page is truthful before the bookkeeping is done.
 	errS := b.each(ctx, names, b.convergeService)
-	return errors.Join(errT, errS)
+	errT := b.each(cachet.WithPriority(ctx, cachet.Bookkeeping), targetKeys, b.convergeTarget)
+	return errors.Join(errS, errT)
 }
 
 // each runs fn on every key with bounded parallelism.

@@ -24,7 +24,10 @@ type publishState struct {
 	// better[L]: since when it has been at least as good as rank L.
 	better                     levels
 	outageAfter, recoveryAfter time.Duration
-	now                        time.Time
+	// hold: no better status is published before it (after a restart
+	// that found the page worse than the hidden components say).
+	hold time.Time
+	now  time.Time
 }
 
 // decidePublish is the status to publish now, and when to decide again
@@ -42,6 +45,8 @@ func decidePublish(p publishState) (status.Status, time.Time) {
 		return p.computed, time.Time{}
 	case cr > pr:
 		return damp(p.worse, pr, cr, -1, p.outageAfter, p.now, p.published)
+	case p.now.Before(p.hold):
+		return p.published, p.hold
 	default:
 		return damp(p.better, pr, cr, +1, p.recoveryAfter, p.now, p.published)
 	}
@@ -106,52 +111,25 @@ type timedTarget struct {
 // from Cachet carry it in the metadata. majorWhen is the component's
 // major_when_down.
 func worseSince(ts []timedTarget, majorWhen func(down, members int) bool) levels {
-	type change struct {
-		at       time.Time
-		t        int
-		toDown   bool
-		toMember bool
-	}
-	var changes []change
-	members := 0
-	for i, t := range ts {
-		if t.configured {
-			members++
-		}
-		degradedFirst := t.degraded && (!t.down || t.degradedAt.Before(t.downAt))
-		if degradedFirst {
-			changes = append(changes, change{at: t.degradedAt, t: i, toMember: !t.configured})
-		}
-		if t.down {
-			changes = append(changes, change{at: t.downAt, t: i, toDown: true, toMember: !t.configured && !degradedFirst})
-		}
-	}
-	slices.SortStableFunc(changes, func(a, b change) int { return a.at.Compare(b.at) })
+	changes, members := changesOf(ts)
 	var out levels
 	down, degraded, critDown := 0, 0, false
 	for _, c := range changes {
+		t := ts[c.t]
 		if c.toMember {
 			members++
 		}
-		if c.toDown {
-			down++
-			critDown = critDown || ts[c.t].critical
-			if ts[c.t].degraded && ts[c.t].degradedAt.Before(ts[c.t].downAt) {
-				degraded--
-			}
-		} else {
-			degraded++
-		}
-		s := status.Operational
 		switch {
-		case critDown || down > 0 && majorWhen(down, members):
-			s = status.MajorOutage
-		case down > 0:
-			s = status.PartialOutage
-		case degraded > 0:
-			s = status.PerformanceIssues
+		case !c.toDown:
+			degraded++
+		case t.degradedFirst():
+			degraded--
+			fallthrough
+		default:
+			down++
+			critDown = critDown || t.critical
 		}
-		r, _ := s.Rank()
+		r, _ := sweepStatus(down, members, degraded, critDown, majorWhen).Rank()
 		for l := 2; l <= r; l++ {
 			if out[l].IsZero() {
 				out[l] = c.at
@@ -159,6 +137,54 @@ func worseSince(ts []timedTarget, majorWhen func(down, members int) bool) levels
 		}
 	}
 	return out
+}
+
+// degradedFirst: the target was degraded before it went down (or is only
+// degraded).
+func (t timedTarget) degradedFirst() bool {
+	return t.degraded && (!t.down || t.degradedAt.Before(t.downAt))
+}
+
+// change is a moment a target got worse: degraded, or down.
+type change struct {
+	at       time.Time
+	t        int
+	toDown   bool
+	toMember bool // a discovered target becomes a member when it fires
+}
+
+// changesOf lists when each target got worse, in time order, and how many
+// members there were before any of it: the configured targets.
+func changesOf(ts []timedTarget) ([]change, int) {
+	var changes []change
+	members := 0
+	for i, t := range ts {
+		if t.configured {
+			members++
+		}
+		if t.degradedFirst() {
+			changes = append(changes, change{at: t.degradedAt, t: i, toMember: !t.configured})
+		}
+		if t.down {
+			changes = append(changes, change{at: t.downAt, t: i, toDown: true, toMember: !t.configured && !t.degradedFirst()})
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b change) int { return a.at.Compare(b.at) })
+	return changes, members
+}
+
+// sweepStatus is status.Evaluate for counts (maintenance is off the scale
+// and never damped).
+func sweepStatus(down, members, degraded int, critDown bool, majorWhen func(down, members int) bool) status.Status {
+	switch {
+	case critDown || down > 0 && majorWhen(down, members):
+		return status.MajorOutage
+	case down > 0:
+		return status.PartialOutage
+	case degraded > 0:
+		return status.PerformanceIssues
+	}
+	return status.Operational
 }
 
 // lastRecovery is when the last of these targets that Cachet showed

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,7 +218,11 @@ func TestModel(t *testing.T) {
 			r.OpenIncidentAt = at
 			cfg.Rules["API"], m.rules["API"] = r, modelRules{openAt: at}
 		}
-		emu, client, br := inProcessWith(t, &cfg, bridge.Options{Logger: slog.New(slog.DiscardHandler)})
+		// A clock the test moves past the hold a restart may set (spec §14).
+		var clock atomic.Int64
+		clock.Store(t0.UnixNano())
+		now := func() time.Time { return time.Unix(0, clock.Load()) }
+		emu, client, br := inProcessWith(t, &cfg, bridge.Options{Logger: slog.New(slog.DiscardHandler), Now: now})
 		ctx := t.Context()
 
 		var mu sync.Mutex
@@ -296,7 +301,7 @@ func TestModel(t *testing.T) {
 			switch rapid.IntRange(0, 9).Draw(rt, fmt.Sprintf("action_%d", step)) {
 			case 0: // a restart: a new process over the same Cachet
 				br = bridge.New(bridge.Options{Cachet: client, Renderer: mustRender(t), Config: &cfg, Targets: testTargets,
-					Logger: slog.New(slog.DiscardHandler)})
+					Logger: slog.New(slog.DiscardHandler), Now: now})
 				if err := br.Load(ctx); err != nil {
 					rt.Fatalf("step %d: Load after restart: %v", step, err)
 				}
@@ -338,6 +343,7 @@ func TestModel(t *testing.T) {
 
 		emu.Inject(nil)
 		resend()
+		clock.Add(int64(time.Hour)) // past any hold after a restart
 		if err := br.Resync(ctx); err != nil {
 			rt.Fatalf("Resync after recovery: %v", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/prometheus/alertmanager/template"
 
@@ -37,6 +38,9 @@ type service struct {
 	// fresh: loaded from Cachet and not looked at since; its recovery
 	// windows are taken from when its targets last recovered.
 	fresh bool
+	// holdUntil: after a restart found the page worse than the hidden
+	// components say, it stays so until then (spec §14).
+	holdUntil time.Time
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
@@ -73,37 +77,9 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 		return serviceView{}, false
 	}
 	r := rulesFor(b.cfg, name)
-	var ts []status.Target
-	var timed []timedTarget
-	var alerts template.Alerts
-	for _, t := range b.feeds[name] {
-		c := t.condition(r.degraded)
-		if r.outageAfter > 0 && (c.down || c.degraded) {
-			timed = append(timed, c)
-		}
-		if !t.member() {
-			continue
-		}
-		if r.outageAfter > 0 && !c.down && !c.degraded {
-			timed = append(timed, c) // a configured member that is up
-		}
-		ts = append(ts, status.Target{Down: c.down, Degraded: c.degraded, Critical: t.critical, Maintenance: t.maintenance})
-		if !b.keepAlerts {
-			continue // no text reads them
-		}
-		for _, a := range t.alerts {
-			if a.counts() && a.alert.Labels != nil {
-				alerts = append(alerts, a.alert)
-			}
-		}
-	}
-	computed, ok := status.Evaluate(ts, r.majorWhen)
-	if !ok && len(b.feeds[name]) > 0 {
-		// Fed only by discovered targets, none of them firing now.
-		computed, ok = status.Operational, true
-	}
-	if !ok {
-		return serviceView{s: s, alerts: alerts}, true
+	m := b.membersLocked(name, r)
+	if !m.ok {
+		return serviceView{s: s, alerts: m.alerts}, true
 	}
 	now := b.now()
 	start := now
@@ -113,26 +89,77 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 		s.fresh = false
 		start = lastRecovery(b.feeds[name], now)
 	}
-	s.better = calmer(s.better, computed, start)
-	p := publishState{published: s.published, computed: computed, better: s.better,
-		outageAfter: r.outageAfter, recoveryAfter: r.recoveryAfter, now: now}
+	s.better = calmer(s.better, m.computed, start)
+	p := publishState{published: s.published, computed: m.computed, better: s.better,
+		outageAfter: r.outageAfter, recoveryAfter: r.recoveryAfter, hold: s.holdUntil, now: now}
 	if r.outageAfter > 0 {
-		p.worse = worseSince(timed, r.majorWhen)
+		p.worse = worseSince(m.timed, r.majorWhen)
 	}
 	want, next := decidePublish(p)
-	if want != s.published && s.published != 0 {
-		if want != computed {
-			b.log.Info("status change damped: publishing part of it now", "component", name, "computed", computed, "published", want)
-		}
-	}
 	s.published = want
 	if !next.IsZero() {
 		b.waitUntil(name, next)
-		if want != computed {
-			b.log.Info("status change waits for its window", "component", name, "computed", computed, "published", want, "publish_at", next)
+		if want != m.computed {
+			b.log.Info("status change waits for its window", "component", name, "computed", m.computed, "published", want, "publish_at", next)
 		}
 	}
-	return serviceView{s: s, want: want, openAt: r.openAt, ok: true, alerts: alerts}, true
+	return serviceView{s: s, want: want, openAt: r.openAt, ok: true, alerts: m.alerts}, true
+}
+
+// members is what a visible component's members make of it.
+type members struct {
+	computed status.Status
+	ok       bool          // false: no members, the component is left as it is
+	timed    []timedTarget // for the outage windows; only with outage_after
+	alerts   template.Alerts
+}
+
+// membersLocked evaluates a visible component's members under its rules.
+// b.mu must be held.
+func (b *Bridge) membersLocked(name string, r rules) members {
+	var m members
+	var ts []status.Target
+	for _, t := range b.feeds[name] {
+		c := t.condition(r.degraded)
+		if r.outageAfter > 0 && (c.down || c.degraded || t.member()) {
+			m.timed = append(m.timed, c)
+		}
+		if !t.member() {
+			continue
+		}
+		ts = append(ts, status.Target{Down: c.down, Degraded: c.degraded, Critical: t.critical, Maintenance: t.maintenance})
+		if !b.keepAlerts {
+			continue // no text reads them
+		}
+		for _, a := range t.alerts {
+			if a.counts() && a.alert.Labels != nil {
+				m.alerts = append(m.alerts, a.alert)
+			}
+		}
+	}
+	m.computed, m.ok = status.Evaluate(ts, r.majorWhen)
+	if !m.ok && len(b.feeds[name]) > 0 {
+		// Fed only by discovered targets, none of them firing now.
+		m.computed, m.ok = status.Operational, true
+	}
+	return m
+}
+
+// holdIfStale is run at load: a visible component that Cachet shows worse
+// than its hidden components say may have hidden components that are
+// stale, their writes queued behind the visible ones when the last process
+// stopped (spec §14). Alertmanager sends again what it was not
+// acknowledged; until then the page keeps the outage rather than flap to a
+// better status. b.mu must be held.
+func (b *Bridge) holdIfStale(s *service) {
+	m := b.membersLocked(s.name, rulesFor(b.cfg, s.name))
+	cr, cok := m.computed.Rank()
+	pr, pok := s.published.Rank()
+	if m.ok && cok && pok && cr < pr {
+		s.holdUntil = b.now().Add(b.restartHold)
+		b.log.Info("cachet shows a worse status than the hidden components; keeping it while Alertmanager sends again what was not acknowledged",
+			"component", s.name, "shown", s.published, "computed", m.computed, "until", s.holdUntil)
+	}
 }
 
 // relocate looks a visible component up by name after a 404 on the id

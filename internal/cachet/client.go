@@ -64,6 +64,7 @@ type Client struct {
 	observe                func(method, route string, code int, d time.Duration)
 	// noMeta is set once Cachet rejected include=meta (BASE).
 	noMeta atomic.Bool
+	pace   pace
 }
 
 // New checks o and returns a Client.
@@ -168,15 +169,26 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	var err error
 	for attempt := 1; ; attempt++ {
+		if werr := c.pace.wait(ctx, priorityOf(ctx)); werr != nil {
+			if err == nil {
+				return fmt.Errorf("cachet: %s %s: waiting out the rate limit: %w", r.method, r.route, werr)
+			}
+			return errors.Join(err, werr)
+		}
 		var wait time.Duration
 		wait, err = c.once(ctx, r, body, out)
 		if err == nil {
 			return nil
 		}
+		if errors.Is(err, ErrRateLimited) {
+			// Every request would meet the same limit: all wait it out.
+			c.pace.pause(max(wait, c.minBackoff))
+			wait = 0
+		}
 		if attempt >= c.attempts || !c.retryable(r, err) {
 			return err
 		}
-		if wait <= 0 {
+		if wait <= 0 && !errors.Is(err, ErrRateLimited) {
 			wait = c.backoff(attempt)
 		}
 		t := time.NewTimer(wait)
