@@ -11,24 +11,29 @@ import (
 	"statusbridge/internal/cli"
 )
 
-// runHealthcheck GETs the local /health; the container image has no curl.
-func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := cli.NewFlagSet("healthcheck", stderr)
-	listen := fs.String("listen", ":5000", "the address statusbridge serves on")
-	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for an answer")
-	if err := cli.Parse(fs, args, getenv, cli.EnvFlags{"listen": "STATUSBRIDGE_LISTEN"}); err != nil {
+// runHealthcheck GETs the local /-/healthy; the container image has no curl.
+func runHealthcheck(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fl := cli.NewFlags("statusbridge healthcheck", stdout)
+	var listen string
+	var timeout time.Duration
+	fl.Group("Web")
+	fl.String(&listen, "web.listen-address", ":5000", "the address statusbridge serves on")
+	fl.Alias("listen", "web.listen-address")
+	fl.Env("web.listen-address", "STATUSBRIDGE_LISTEN")
+	fl.Duration(&timeout, "timeout", 3*time.Second, "how long to wait for an answer")
+	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
-	host, port, err := net.SplitHostPort(*listen)
+	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return fmt.Errorf("%w: --listen %q: %w", cli.ErrUsage, *listen, err)
+		return fmt.Errorf("%w: --web.listen-address %q: %w", cli.ErrUsage, listen, err)
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/health", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/-/healthy", nil)
 	if err != nil {
 		return fmt.Errorf("build health request: %w", err)
 	}

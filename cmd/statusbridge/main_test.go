@@ -70,7 +70,7 @@ func waitReady(t *testing.T, base string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -79,7 +79,7 @@ func waitReady(t *testing.T, base string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("%s/readyz never answered 200", base)
+	t.Fatalf("%s/-/ready never answered 200", base)
 }
 
 func post(t *testing.T, url, user, pass string, body []byte) int {

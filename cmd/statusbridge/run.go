@@ -17,10 +17,10 @@ Usage:
   statusbridge serve        run the webhook daemon
   statusbridge setup        create/adopt groups and components in Cachet from the config files
   statusbridge validate     check config.json and prometheus.yml; exit 1 on any problem
-  statusbridge healthcheck  GET the local /health (for container health checks)
+  statusbridge healthcheck  GET the local /-/healthy (for container health checks)
   statusbridge version      print the version
 
-Run "statusbridge <command> -h" for the flags of a command.
+Run "statusbridge <command> --help" for the flags of a command.
 `
 
 // run is the whole program; main only supplies the process's environment
@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "validate":
 		err = runValidate(rest, getenv, stdout, stderr)
 	case "healthcheck":
-		err = runHealthcheck(ctx, rest, getenv, stderr)
+		err = runHealthcheck(ctx, rest, getenv, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "statusbridge %s\n", version)
 	case "help", "-h", "--help":

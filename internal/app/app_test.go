@@ -105,7 +105,7 @@ func TestRunReloadAndShutdown(t *testing.T) {
 
 	base := "http://" + o.Listener.Addr().String()
 	waitFor(t, &logs, func() bool {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/-/ready")
 		if err != nil {
 			return false
 		}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,32 +29,34 @@ type ServeFlags struct {
 	AMInterval                time.Duration
 }
 
-// Register defines the flags on fs and returns their environment twins.
-func (f *ServeFlags) Register(fs *flag.FlagSet) EnvFlags {
-	env := f.CommonFlags.Register(fs)
-	fs.StringVar(&f.Listen, "listen", ":5000", "address to serve on")
-	fs.StringVar(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
-	fs.Int64Var(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
-	fs.DurationVar(&f.Resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
-	fs.DurationVar(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
-	fs.StringVar(&f.AMURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
-	fs.StringVar(&f.AMUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
-	fs.DurationVar(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
-	fs.StringVar(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
-	for name, variable := range map[string]string{
-		"listen":                "STATUSBRIDGE_LISTEN",
-		"basic-auth":            "WEBHOOK_BASIC_AUTH",
-		"max-body":              "STATUSBRIDGE_MAX_BODY",
-		"resync":                "STATUSBRIDGE_RESYNC",
-		"discovered-ttl":        "STATUSBRIDGE_DISCOVERED_TTL",
-		"alertmanager-url":      "ALERTMANAGER_URL",
-		"alertmanager-username": "ALERTMANAGER_USERNAME",
-		"alertmanager-interval": "ALERTMANAGER_SYNC_INTERVAL",
-		"alertmanager-silenced": "ALERTMANAGER_SILENCED",
-	} {
-		env[name] = variable
-	}
-	return env
+// Register defines serve's flags, grouped as --help lists them. The
+// Prometheus-style names (--web.listen-address, --config.file) are the
+// documented ones; the older ones stay as aliases.
+func (f *ServeFlags) Register(fl *Flags) {
+	fl.Group("Web")
+	fl.String(&f.Listen, "web.listen-address", ":5000", "address to serve the webhook, /metrics, /-/healthy and /-/ready on")
+	fl.Alias("listen", "web.listen-address")
+	fl.Env("web.listen-address", "STATUSBRIDGE_LISTEN")
+	fl.String(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
+	fl.Env("basic-auth", "WEBHOOK_BASIC_AUTH")
+	fl.Int64(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
+	fl.Env("max-body", "STATUSBRIDGE_MAX_BODY")
+	f.FileFlags.Register(fl)
+	f.registerCachet(fl)
+	fl.Duration(&f.Resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
+	fl.Env("resync", "STATUSBRIDGE_RESYNC")
+	fl.Group("Alertmanager")
+	fl.String(&f.AMURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
+	fl.Env("alertmanager-url", "ALERTMANAGER_URL")
+	fl.String(&f.AMUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
+	fl.Env("alertmanager-username", "ALERTMANAGER_USERNAME")
+	fl.Duration(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
+	fl.Env("alertmanager-interval", "ALERTMANAGER_SYNC_INTERVAL")
+	fl.String(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
+	fl.Env("alertmanager-silenced", "ALERTMANAGER_SILENCED")
+	fl.Duration(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
+	fl.Env("discovered-ttl", "STATUSBRIDGE_DISCOVERED_TTL")
+	f.registerLog(fl)
 }
 
 // Options loads and checks what the flags name: the logger, both
@@ -114,7 +115,7 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 		return err
 	}
 	if o.Listener, err = net.Listen("tcp", f.Listen); err != nil {
-		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.Listen, err)
+		return fmt.Errorf("listen on %s (set --web.listen-address or STATUSBRIDGE_LISTEN): %w", f.Listen, err)
 	}
 	a, err := app.New(o)
 	if err != nil {

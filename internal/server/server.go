@@ -1,5 +1,6 @@
 // Package server is statusbridge's HTTP face: the Alertmanager webhook
-// behind Basic Auth, health and readiness, and metrics. Handlers decode,
+// behind Basic Auth, health (/-/healthy) and readiness (/-/ready), and
+// metrics. Handlers decode,
 // call the bridge synchronously and map its outcome to a status code; the
 // rules live elsewhere.
 package server
@@ -42,13 +43,13 @@ type Options struct {
 	// 10 s. Past it the answer is 503 and the background loop goes on, so
 	// it should stay below Alertmanager's own webhook timeout.
 	ApplyTimeout time.Duration
-	// Warnings are shown on /health (e.g. default credentials in use).
+	// Warnings are shown on /-/healthy (e.g. default credentials in use).
 	Warnings []string
 	// Ready reports nil once the bridge can serve (Cachet index loaded,
-	// Cachet answering and accepting the token), or why not.
+	// Cachet answering and accepting the token), or why not: /-/ready.
 	Ready func() error
 	// Health, if set, adds warnings known only at run time (writes Cachet
-	// refuses for good) to /health.
+	// refuses for good) to /-/healthy.
 	Health func() []string
 	// Metrics serves /metrics; nil leaves the route out.
 	Metrics http.Handler
@@ -77,8 +78,13 @@ func New(o Options) http.Handler {
 	}
 	r := chi.NewRouter()
 	r.With(basicAuth(o.Users, o.Logger, o.ObserveAuth)).Post("/webhook", handleWebhook(o))
-	r.Get("/health", handleHealth(o.Warnings, o.Health))
-	r.Get("/readyz", handleReady(o.Ready))
+	// /-/healthy and /-/ready are the Prometheus ecosystem's names; /health
+	// and /readyz stay for deployments that probe them.
+	health, ready := handleHealth(o.Warnings, o.Health), handleReady(o.Ready)
+	r.Get("/-/healthy", health)
+	r.Get("/health", health)
+	r.Get("/-/ready", ready)
+	r.Get("/readyz", ready)
 	if o.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", o.Metrics)
 	}

@@ -277,9 +277,13 @@ func TestLogsRedactCredentials(t *testing.T) {
 func TestHealthAndReady(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 0)
+	const healthy, ready = `{"status":"healthy","warnings":["default credentials"]}`, `{"status":"ready"}`
+	// The Prometheus-style paths and their older aliases answer alike.
 	for path, want := range map[string]string{
-		"/health": `{"status":"healthy","warnings":["default credentials"]}`,
-		"/readyz": `{"status":"ready"}`,
+		"/-/healthy": healthy,
+		"/health":    healthy,
+		"/-/ready":   ready,
+		"/readyz":    ready,
 	} {
 		resp, err := http.Get(e.url + path)
 		if err != nil {
@@ -297,13 +301,15 @@ func TestNotReadyAnswers503(t *testing.T) {
 	t.Parallel()
 	ts := httptest.NewServer(server.New(server.Options{Ready: func() error { return fmt.Errorf("cachet index not loaded yet") }}))
 	defer ts.Close()
-	resp, err := http.Get(ts.URL + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 {
-		t.Errorf("GET /readyz before load = %d, want 503", resp.StatusCode)
+	for _, path := range []string{"/-/ready", "/readyz"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 {
+			t.Errorf("GET %s before load = %d, want 503", path, resp.StatusCode)
+		}
 	}
 }
 
