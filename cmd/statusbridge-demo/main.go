@@ -15,8 +15,9 @@ import (
 	"statusbridge/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, revision and branch are set at build time with -ldflags
+// "-X main.version=… -X main.revision=… -X main.branch=…" (make build).
+var version, revision, branch = "dev", "", ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -48,7 +49,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
-	o, err := f.Options(stderr, version)
+	o, err := f.Options(stderr, cli.BuildInfo(version, revision, branch))
 	if err != nil {
 		return err
 	}

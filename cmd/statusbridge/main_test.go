@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -310,8 +311,13 @@ func TestMetricsAndReload(t *testing.T) {
 		// A configured target missing at load is looked up before its create.
 		`statusbridge_cachet_requests_total{code="500",method="GET",route="/components"}`,
 		`statusbridge_alerts_total{outcome="applied"} 2`,
-		`statusbridge_build_info{goversion=`,
+		// Built by go test: no ldflags, so branch and revision are empty.
+		`statusbridge_build_info{branch="",goarch="` + runtime.GOARCH + `",goos="` + runtime.GOOS + `",goversion="` + runtime.Version() + `",revision=`,
 		`statusbridge_config_last_reload_successful 1`,
+		// Counters known up front are there before their first event.
+		`statusbridge_webhook_requests_total{code="401"} 0`,
+		`statusbridge_alerts_total{outcome="stale"} 0`,
+		`statusbridge_alerts_truncated_total 0`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -8,8 +8,9 @@ import (
 	"statusbridge/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, revision and branch are set at build time with -ldflags
+// "-X main.version=… -X main.revision=… -X main.branch=…" (make build).
+var version, revision, branch = "dev", "", ""
 
 const usage = `statusbridge turns Alertmanager notifications into a Cachet status page.
 

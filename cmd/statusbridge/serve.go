@@ -15,7 +15,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
-	o, err := f.Options(stderr, version)
+	o, err := f.Options(stderr, cli.BuildInfo(version, revision, branch))
 	if err != nil {
 		return err
 	}

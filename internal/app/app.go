@@ -49,7 +49,7 @@ func New(o Options) (*App, error) {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = defaultShutdownTimeout
 	}
-	m := metrics.New(o.Registry, o.Version)
+	m := metrics.New(o.Registry, o.Build)
 	m.Reloaded(true, time.Now())
 	co := o.Cachet
 	co.PerPage, co.Observe = o.Config.PerPage, m.CachetRequest
@@ -66,18 +66,19 @@ func New(o Options) (*App, error) {
 		page = statuspage.Handler(client, o.StatusPage, o.Logger)
 	}
 	handler := server.New(server.Options{
-		Bridge:        br,
-		Users:         o.Users,
-		Logger:        o.Logger,
-		MaxBody:       o.MaxBody,
-		Warnings:      o.Warnings,
-		Metrics:       promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}),
-		Observe:       m.Webhook,
-		ObserveAlerts: m.Alerts,
-		ObserveAuth:   m.AuthRejected,
-		Page:          page,
-		Ready:         br.Ready,
-		Health:        func() []string { return failureWarnings(br.Failures()) },
+		Bridge:           br,
+		Users:            o.Users,
+		Logger:           o.Logger,
+		MaxBody:          o.MaxBody,
+		Warnings:         o.Warnings,
+		Metrics:          promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}),
+		Observe:          m.Webhook,
+		ObserveAlerts:    m.Alerts,
+		ObserveAuth:      m.AuthRejected,
+		ObserveTruncated: m.Truncated,
+		Page:             page,
+		Ready:            br.Ready,
+		Health:           func() []string { return failureWarnings(br.Failures()) },
 	})
 	srv := &http.Server{
 		Handler: handler,
@@ -123,7 +124,7 @@ func (o Options) check() error {
 // re-reads the configuration files; a bad one is logged and the last good
 // configuration stays. Run returns nil after a clean shutdown.
 func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
-	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Version, "cachet", cachet.RedactURL(a.o.Cachet.BaseURL),
+	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Build.Version, "cachet", cachet.RedactURL(a.o.Cachet.BaseURL),
 		"targets", len(a.o.Targets), "components", len(a.o.Config.Components()))
 	// The loops outlive ctx until the HTTP server has drained, so that
 	// webhooks still in flight can finish their Cachet writes.

@@ -10,6 +10,7 @@ import (
 	"statusbridge/internal/alertmanager"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
+	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 )
 
@@ -22,8 +23,9 @@ type Options struct {
 	// Registry holds the metrics served at /metrics. Tests pass a fresh
 	// prometheus.NewRegistry() so that instances do not collide.
 	Registry *prometheus.Registry
-	// Version is reported by statusbridge_build_info and the start-up line.
-	Version string
+	// Build is reported by statusbridge_build_info; its version also by
+	// the start-up line.
+	Build metrics.Build
 
 	// Config and Targets are the configuration in force at start, loaded
 	// and checked by the caller so that a bad file fails before listening.

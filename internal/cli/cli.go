@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"statusbridge/internal/config"
+	"statusbridge/internal/metrics"
 )
 
 // ErrUsage marks errors that exit with status 2.
@@ -39,6 +41,22 @@ func ExitCode(stderr io.Writer, prog string, err error) int {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 1
 	}
+}
+
+// BuildInfo completes what -ldflags -X set at build time: without a
+// revision (a plain go build or go install) it takes the one the Go
+// toolchain stamped from version control, if any.
+func BuildInfo(version, revision, branch string) metrics.Build {
+	if revision == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					revision = s.Value
+				}
+			}
+		}
+	}
+	return metrics.Build{Version: version, Revision: revision, Branch: branch}
 }
 
 // NotifyReload turns SIGHUP into reloads for a command that serves. A

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"statusbridge/internal/metrics"
 )
 
 func TestFlagsWinOverEnv(t *testing.T) {
@@ -67,7 +69,7 @@ func TestDiscoveredTTL(t *testing.T) {
 				return
 			}
 			// The check comes before any file is read.
-			_, err := f.Options(io.Discard, "test")
+			_, err := f.Options(io.Discard, metrics.Build{Version: "test"})
 			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Options = %v, want a usage error containing %q", err, tt.wantErr)
 			}

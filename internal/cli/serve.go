@@ -16,6 +16,7 @@ import (
 	"statusbridge/internal/app"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 )
 
@@ -62,7 +63,7 @@ func (f *ServeFlags) Register(fl *Flags) {
 // Options loads and checks what the flags name: the logger, both
 // configuration files, their incident texts and the webhook users. The
 // Cachet credentials are the flags' as given; the caller settles them.
-func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, error) {
+func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options, error) {
 	if f.DiscoveredTTL <= 0 {
 		return app.Options{}, fmt.Errorf("%w: --discovered-ttl %v: it must be positive, e.g. 24h (the default) or 1h (set --discovered-ttl or STATUSBRIDGE_DISCOVERED_TTL)", ErrUsage, f.DiscoveredTTL)
 	}
@@ -84,7 +85,7 @@ func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, err
 	return app.Options{
 		Logger:               log,
 		Registry:             prometheus.NewRegistry(),
-		Version:              version,
+		Build:                build,
 		Config:               cfg,
 		Targets:              targets,
 		ConfigPath:           f.ConfigPath,

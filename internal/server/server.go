@@ -55,8 +55,12 @@ type Options struct {
 	Metrics http.Handler
 	// Page serves GET / (the demo's status page); nil leaves it out.
 	Page http.Handler
-	// Observe, if set, is told the status code of every webhook answer.
+	// Observe, if set, is told the status code of every answer on
+	// /webhook, those of Basic Auth and of a wrong method included.
 	Observe func(code int)
+	// ObserveTruncated, if set, is told how many alerts Alertmanager left
+	// out of a payload (its truncatedAlerts), when there are any.
+	ObserveTruncated func(n int)
 	// ObserveAlerts, if set, is told how many alerts had each outcome:
 	// applied, stale, ignored_not_status_page, ignored_missing_labels.
 	ObserveAlerts func(outcome string, n int)
@@ -77,7 +81,7 @@ func New(o Options) http.Handler {
 		o.ApplyTimeout = 10 * time.Second
 	}
 	r := chi.NewRouter()
-	r.With(basicAuth(o.Users, o.Logger, o.ObserveAuth)).Post("/webhook", handleWebhook(o))
+	r.Handle("/webhook", observeCode(o.Observe, postOnly(basicAuth(o.Users, o.Logger, o.ObserveAuth)(handleWebhook(o)))))
 	// /-/healthy and /-/ready are the Prometheus ecosystem's names; /health
 	// and /readyz stay for deployments that probe them.
 	health, ready := handleHealth(o.Warnings, o.Health), handleReady(o.Ready)
@@ -93,6 +97,45 @@ func New(o Options) http.Handler {
 	}
 	return r
 }
+
+// postOnly answers 405 to anything but POST, as JSON like every other
+// answer of /webhook.
+func postOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeJSON(w, http.StatusMethodNotAllowed, errBody("method not allowed: Alertmanager POSTs its webhook payload here"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// observeCode tells observe the status code next answers with.
+func observeCode(observe func(code int), next http.Handler) http.Handler {
+	if observe == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &codeRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		observe(rec.code)
+	})
+}
+
+// codeRecorder remembers the status code written through it.
+type codeRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (c *codeRecorder) WriteHeader(code int) {
+	c.code = code
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *codeRecorder) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func handleHealth(warnings []string, health func() []string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
