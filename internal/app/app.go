@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
@@ -68,6 +69,7 @@ func New(o Options) (*App, error) {
 	handler := server.New(server.Options{
 		Bridge:           br,
 		Users:            o.Users,
+		ListenerAuth:     o.WebConfig.Users,
 		Logger:           o.Logger,
 		MaxBody:          o.MaxBody,
 		Warnings:         o.Warnings,
@@ -106,7 +108,7 @@ func (o Options) check() error {
 		{"Registry", o.Registry == nil},
 		{"Config", o.Config == nil},
 		{"Renderer", o.Renderer == nil},
-		{"Users", o.Users == nil},
+		{"Users", o.Users == nil && !o.WebConfig.Users},
 		{"Listener", o.Listener == nil},
 	} {
 		if f.nil {
@@ -138,7 +140,7 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		})
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.srv.Serve(a.o.Listener) }()
+	go func() { serveErr <- a.serve() }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -152,6 +154,17 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 			return fmt.Errorf("serve http: %w", err)
 		}
 	}
+}
+
+// serve serves HTTP on the listener, through exporter-toolkit when a web
+// config file is given. exporter-toolkit re-reads that file for each new
+// TLS connection and each login, so a renewed certificate or a changed user
+// takes effect without a reload.
+func (a *App) serve() error {
+	if a.o.WebConfig.Path == "" {
+		return a.srv.Serve(a.o.Listener)
+	}
+	return web.Serve(a.o.Listener, a.srv, &web.FlagConfig{WebConfigFile: &a.o.WebConfig.Path}, a.log)
 }
 
 func (a *App) shutdown(ctx context.Context, stopBridge context.CancelFunc, wg *sync.WaitGroup) error {

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"statusbridge/internal/app"
 	"statusbridge/internal/metrics"
+	"statusbridge/internal/server"
 )
 
 func TestFlagsWinOverEnv(t *testing.T) {
@@ -134,6 +136,32 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if help.Len() != 0 {
 				t.Errorf("a mistake printed the help:\n%s", help.String())
+			}
+		})
+	}
+}
+
+// TestWebConfigUsersCountAsConfigured: basic_auth_users in the web config
+// are real users, so the default-credentials check lets such a daemon
+// listen beyond loopback.
+func TestWebConfigUsersCountAsConfigured(t *testing.T) {
+	tests := []struct {
+		name      string
+		basicAuth string
+		webUsers  bool
+		wantErr   bool
+	}{
+		{"default_credentials", "", false, true},
+		{"webhook_users", "alice:$2y$05$x", false, false},
+		{"web_config_users", "", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := ServeFlags{Listen: "0.0.0.0:5000", BasicAuth: tt.basicAuth}
+			o := app.Options{WebConfig: app.WebConfig{Path: "web.yml", Users: tt.webUsers}}
+			err := server.CheckDefaultCredentials(f.Listen, f.usersConfigured(o))
+			if (err != nil) != tt.wantErr {
+				t.Errorf("CheckDefaultCredentials = %v, want error %v", err, tt.wantErr)
 			}
 		})
 	}

@@ -23,7 +23,8 @@ import (
 // ServeFlags are the flags of a command that runs the daemon.
 type ServeFlags struct {
 	CommonFlags
-	Listen, BasicAuth         string
+	Listen, WebConfig         string
+	BasicAuth                 string
 	MaxBody                   int64
 	Resync, DiscoveredTTL     time.Duration
 	AMURL, AMUser, AMSilenced string
@@ -38,6 +39,8 @@ func (f *ServeFlags) Register(fl *Flags) {
 	fl.String(&f.Listen, "web.listen-address", ":5000", "address to serve the webhook, /metrics, /-/healthy and /-/ready on")
 	fl.Alias("listen", "web.listen-address")
 	fl.Env("web.listen-address", "STATUSBRIDGE_LISTEN")
+	fl.String(&f.WebConfig, "web.config.file", "", "Prometheus web config file: TLS and basic_auth_users for every route (see docs/configuration.md)")
+	fl.Env("web.config.file", "STATUSBRIDGE_WEB_CONFIG_FILE")
 	fl.String(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
 	fl.Env("basic-auth", "WEBHOOK_BASIC_AUTH")
 	fl.Int64(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
@@ -78,9 +81,25 @@ func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options
 	if err := cfg.CheckTexts(renderer.Check); err != nil {
 		return app.Options{}, err
 	}
-	users, warnings, err := webhookUsers(f.BasicAuth, log)
+	wc, err := ReadWebConfig(f.WebConfig)
 	if err != nil {
 		return app.Options{}, err
+	}
+	// Users stays a nil interface when the web config's users guard all.
+	var users server.Verifier
+	var warnings []string
+	switch {
+	case wc.Users && strings.TrimSpace(f.BasicAuth) != "":
+		// exporter-toolkit checks its users on every route; the webhook
+		// would need a second login in the same header.
+		return app.Options{}, fmt.Errorf("%w: --web.config.file %s sets basic_auth_users and WEBHOOK_BASIC_AUTH (or --basic-auth) is set too: "+
+			"the web config's users guard every route, the webhook included; move the webhook users into basic_auth_users and unset WEBHOOK_BASIC_AUTH", ErrUsage, wc.Path)
+	case !wc.Users:
+		u, w, err := webhookUsers(f.BasicAuth, log)
+		if err != nil {
+			return app.Options{}, err
+		}
+		users, warnings = u, w
 	}
 	return app.Options{
 		Logger:               log,
@@ -95,6 +114,7 @@ func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options
 		Resync:               f.Resync,
 		DiscoveredTTL:        f.DiscoveredTTL,
 		Users:                users,
+		WebConfig:            wc,
 		Warnings:             warnings,
 		MaxBody:              f.MaxBody,
 		AlertmanagerInterval: f.AMInterval,
@@ -112,7 +132,7 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 	if o.Alertmanager, err = f.alertmanagerClient(getenv); err != nil {
 		return err
 	}
-	if err := server.CheckDefaultCredentials(f.Listen, strings.TrimSpace(f.BasicAuth) != ""); err != nil {
+	if err := server.CheckDefaultCredentials(f.Listen, f.usersConfigured(o)); err != nil {
 		return err
 	}
 	if o.Listener, err = net.Listen("tcp", f.Listen); err != nil {
@@ -124,9 +144,20 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 	}
 	fmt.Fprintf(stdout, "statusbridge listening on %s\n", o.Listener.Addr())
 	if o.StatusPage != "" {
-		fmt.Fprintf(stdout, "status page: http://%s/\n", o.Listener.Addr())
+		scheme := "http"
+		if o.WebConfig.TLS {
+			scheme = "https"
+		}
+		fmt.Fprintf(stdout, "status page: %s://%s/\n", scheme, o.Listener.Addr())
 	}
 	return a.Run(ctx, reload)
+}
+
+// usersConfigured is whether users other than the default admin:admin
+// guard the webhook: WEBHOOK_BASIC_AUTH's, or the web config's, which
+// guard every route.
+func (f *ServeFlags) usersConfigured(o app.Options) bool {
+	return strings.TrimSpace(f.BasicAuth) != "" || o.WebConfig.Users
 }
 
 // alertmanagerClient builds the client for --alertmanager-url, or nil.

@@ -36,7 +36,11 @@ type Verifier interface {
 type Options struct {
 	Bridge Applier
 	Users  Verifier
-	Logger *slog.Logger
+	// ListenerAuth says every request was authenticated before it reached
+	// the router (a web config's basic_auth_users): the webhook then asks
+	// for no login of its own and Users is not used.
+	ListenerAuth bool
+	Logger       *slog.Logger
 	// MaxBody is the largest webhook body accepted; default 1 MiB.
 	MaxBody int64
 	// ApplyTimeout bounds how long one webhook waits for Cachet; default
@@ -81,7 +85,11 @@ func New(o Options) http.Handler {
 		o.ApplyTimeout = 10 * time.Second
 	}
 	r := chi.NewRouter()
-	r.Handle("/webhook", observeCode(o.Observe, postOnly(basicAuth(o.Users, o.Logger, o.ObserveAuth)(handleWebhook(o)))))
+	var webhook http.Handler = handleWebhook(o)
+	if !o.ListenerAuth {
+		webhook = basicAuth(o.Users, o.Logger, o.ObserveAuth)(webhook)
+	}
+	r.Handle("/webhook", observeCode(o.Observe, postOnly(webhook)))
 	// /-/healthy and /-/ready are the Prometheus ecosystem's names; /health
 	// and /readyz stay for deployments that probe them.
 	health, ready := handleHealth(o.Warnings, o.Health), handleReady(o.Ready)
