@@ -54,7 +54,7 @@ tidy-check: ## fail if go.mod/go.sum are not tidy
 	git diff --exit-code go.mod go.sum
 
 validate-examples: ## the shipped example configs must pass validate
-	$(GO) run ./cmd/statusbridge validate --config config.json.example --targets prometheus.yml.example
+	$(GO) run ./cmd/statusbridge validate --config.file config.json.example --targets prometheus.yml.example
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -54,7 +54,7 @@ type Options struct {
 	// WebConfig, when its Path is set, serves through exporter-toolkit:
 	// TLS and basic_auth_users for the whole listener.
 	WebConfig WebConfig
-	// Warnings are shown on /health (e.g. default credentials in use).
+	// Warnings are shown on /-/healthy (e.g. default credentials in use).
 	Warnings []string
 	// MaxBody is the largest webhook body accepted; 0 means 1 MiB.
 	MaxBody int64
