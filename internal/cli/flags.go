@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,16 +42,8 @@ func NewFlags(cmd string, help io.Writer) *Flags {
 	return &Flags{fs: fs, cmd: cmd, help: help, env: map[string]string{}, aliases: map[string][]string{}, alias: map[string]string{}}
 }
 
-// Group lists the flags defined from now on under name in --help; a
-// group named again is continued.
+// Group lists the flags defined from now on under name in --help.
 func (f *Flags) Group(name string) {
-	for i, g := range f.groups {
-		if g.name == name {
-			// Move it last, where add appends.
-			f.groups = append(append(f.groups[:i:i], f.groups[i+1:]...), g)
-			return
-		}
-	}
 	f.groups = append(f.groups, group{name: name})
 }
 
@@ -80,7 +74,7 @@ func (f *Flags) SetDefault(flag, value string) {
 func (f *Flags) Parse(args []string, getenv func(string) string) error {
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			f.PrintHelp(f.help)
+			f.printHelp(f.help)
 			return err
 		}
 		return f.usageError(errors.New(doubleDash(err.Error())))
@@ -95,7 +89,10 @@ func (f *Flags) Parse(args []string, getenv func(string) string) error {
 			set[name] = true
 		}
 	})
-	for name, variable := range f.env {
+	// In name order, so that of two bad variables the same one is reported
+	// every time.
+	for _, name := range slices.Sorted(maps.Keys(f.env)) {
+		variable := f.env[name]
 		if set[name] {
 			continue
 		}
@@ -132,14 +129,11 @@ func doubleDash(msg string) string {
 	return flagName.ReplaceAllString(msg, "$1--$2")
 }
 
-// PrintHelp writes the command's flags, grouped, each with its type,
+// printHelp writes the command's flags, grouped, each with its type,
 // description, environment variable, default and older names.
-func (f *Flags) PrintHelp(w io.Writer) {
+func (f *Flags) printHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s [flags]\n", f.cmd)
 	for _, g := range f.groups {
-		if len(g.flags) == 0 {
-			continue
-		}
 		fmt.Fprintf(w, "\n%s:\n", g.name)
 		for _, name := range g.flags {
 			fl := f.fs.Lookup(name)
