@@ -166,3 +166,12 @@ func TestWebConfigUsersCountAsConfigured(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildInfoKeepsLinkerValues: what make build sets with -ldflags -X is
+// reported as given; the toolchain's vcs stamp only fills an empty revision.
+func TestBuildInfoKeepsLinkerValues(t *testing.T) {
+	got := BuildInfo("v1.2.3", "0123abcd", "main")
+	if want := (metrics.Build{Version: "v1.2.3", Revision: "0123abcd", Branch: "main"}); got != want {
+		t.Errorf("BuildInfo = %+v, want %+v", got, want)
+	}
+}
