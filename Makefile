@@ -1,7 +1,10 @@
 # statusbridge — a few honest targets. `make help` lists them.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X main.version=$(VERSION)
+# Empty outside a git checkout: build_info then reports empty labels.
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+BRANCH   ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION) -X main.branch=$(BRANCH)
 # A count, not a duration: a duration-bound run can fail with "context
 # deadline exceeded" and no crasher (go.dev/issue/75804, fixed in Go 1.27).
 FUZZTIME ?= 3000x
@@ -51,7 +54,7 @@ tidy-check: ## fail if go.mod/go.sum are not tidy
 	git diff --exit-code go.mod go.sum
 
 validate-examples: ## the shipped example configs must pass validate
-	$(GO) run ./cmd/statusbridge validate --config config.json.example --targets prometheus.yml.example
+	$(GO) run ./cmd/statusbridge validate --config.file config.json.example --targets prometheus.yml.example
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -568,18 +568,19 @@ func TestStatusbridgeContainerfile(t *testing.T) {
 	}
 	// The image's binary is built exactly as `make build` builds it.
 	mk := makeBuildLine(t)
-	if diff := cmp.Diff(normaliseBuild(t, mk), normaliseBuild(t, strings.ReplaceAll(build, "${VERSION}", "v9.9.9"))); diff != "" {
+	if diff := cmp.Diff(normaliseBuild(t, mk), normaliseBuild(t, strings.NewReplacer("${VERSION}", "v9.9.9", "${REVISION}", "r9", "${BRANCH}", "b9").Replace(build))); diff != "" {
 		t.Errorf("Containerfile go build differs from `make build` (-make +Containerfile):\n%s", diff)
 	}
 }
 
-// makeBuildLine is the command `make build` runs, with VERSION=v9.9.9.
+// makeBuildLine is the command `make build` runs, with VERSION=v9.9.9,
+// REVISION=r9 and BRANCH=b9.
 func makeBuildLine(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed; it is in CI")
 	}
-	cmd := exec.CommandContext(t.Context(), "make", "-s", "-n", "-C", root, "build", "GO=go", "VERSION=v9.9.9")
+	cmd := exec.CommandContext(t.Context(), "make", "-s", "-n", "-C", root, "build", "GO=go", "VERSION=v9.9.9", "REVISION=r9", "BRANCH=b9")
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError

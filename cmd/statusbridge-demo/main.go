@@ -15,8 +15,9 @@ import (
 	"statusbridge/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, revision and branch are set at build time with -ldflags
+// "-X main.version=… -X main.revision=… -X main.branch=…" (make build).
+var version, revision, branch = "dev", "", ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -34,23 +35,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // runDemo takes serve's flags with defaults for a fresh clone, starts the
 // emulator and runs the daemon against it.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, reload <-chan struct{}) error {
-	fs := cli.NewFlagSet("statusbridge-demo", stderr)
+	fl := cli.NewFlags("statusbridge-demo", stdout)
 	var f cli.ServeFlags
-	env := f.Register(fs)
-	cachetListen := fs.String("demo.cachet-listen", "127.0.0.1:5001", "where the demo's Cachet emulator serves its API")
+	f.Register(fl)
+	var cachetListen string
+	fl.Group("Demo")
+	fl.String(&cachetListen, "demo.cachet-listen", "127.0.0.1:5001", "where the demo's Cachet emulator serves its API")
 	// The demo accepts admin:admin: keep it off the network.
-	fs.Lookup("listen").DefValue, f.Listen = "127.0.0.1:5000", "127.0.0.1:5000"
+	fl.SetDefault("web.listen-address", "127.0.0.1:5000")
 	// The demo runs from a fresh clone: use the shipped examples.
-	fs.Lookup("config").DefValue, f.ConfigPath = "config.json.example", "config.json.example"
-	fs.Lookup("targets").DefValue, f.TargetsPath = "prometheus.yml.example", "prometheus.yml.example"
-	if err := cli.Parse(fs, args, getenv, env); err != nil {
+	fl.SetDefault("config.file", "config.json.example")
+	fl.SetDefault("targets", "prometheus.yml.example")
+	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
-	o, err := f.Options(stderr, version)
+	o, err := f.Options(stderr, cli.BuildInfo(version, revision, branch))
 	if err != nil {
 		return err
 	}
-	emu, err := startDemoCachet(ctx, *cachetListen, o.Config, o.Targets, o.Logger)
+	emu, err := startDemoCachet(ctx, cachetListen, o.Config, o.Targets, o.Logger)
 	if err != nil {
 		return err
 	}

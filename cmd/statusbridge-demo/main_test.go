@@ -59,7 +59,7 @@ func waitReady(t *testing.T, base string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -68,7 +68,7 @@ func waitReady(t *testing.T, base string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("%s/readyz never answered 200", base)
+	t.Fatalf("%s/-/ready never answered 200", base)
 }
 
 func post(t *testing.T, url, user, pass string, body []byte) int {
@@ -186,4 +186,23 @@ func getPage(t *testing.T, url string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return body
+}
+
+// TestDemoHelp: the demo's help shows its own safer defaults and its
+// emulator flag alongside serve's groups.
+func TestDemoHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"--help"}, func(string) string { return "" }, &out, &errb, nil); code != 0 {
+		t.Fatalf("--help = %d, want 0; stderr: %s", code, &errb)
+	}
+	for _, want := range []string{
+		"  --web.listen-address string\n",
+		`default "127.0.0.1:5000"; alias --listen`,
+		`default "config.json.example"; alias --config`,
+		"\nDemo:\n  --demo.cachet-listen string\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, &out)
+		}
+	}
 }

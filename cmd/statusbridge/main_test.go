@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -70,7 +71,7 @@ func waitReady(t *testing.T, base string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -79,7 +80,7 @@ func waitReady(t *testing.T, base string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("%s/readyz never answered 200", base)
+	t.Fatalf("%s/-/ready never answered 200", base)
 }
 
 func post(t *testing.T, url, user, pass string, body []byte) int {
@@ -310,8 +311,13 @@ func TestMetricsAndReload(t *testing.T) {
 		// A configured target missing at load is looked up before its create.
 		`statusbridge_cachet_requests_total{code="500",method="GET",route="/components"}`,
 		`statusbridge_alerts_total{outcome="applied"} 2`,
-		`statusbridge_build_info{goversion=`,
+		// Built by go test: no ldflags, so branch and revision are empty.
+		`statusbridge_build_info{branch="",goarch="` + runtime.GOARCH + `",goos="` + runtime.GOOS + `",goversion="` + runtime.Version() + `",revision=`,
 		`statusbridge_config_last_reload_successful 1`,
+		// Counters known up front are there before their first event.
+		`statusbridge_webhook_requests_total{code="401"} 0`,
+		`statusbridge_alerts_total{outcome="stale"} 0`,
+		`statusbridge_alerts_truncated_total 0`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("/metrics lacks %q", want)

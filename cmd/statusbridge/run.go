@@ -8,8 +8,9 @@ import (
 	"statusbridge/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, revision and branch are set at build time with -ldflags
+// "-X main.version=… -X main.revision=… -X main.branch=…" (make build).
+var version, revision, branch = "dev", "", ""
 
 const usage = `statusbridge turns Alertmanager notifications into a Cachet status page.
 
@@ -17,10 +18,10 @@ Usage:
   statusbridge serve        run the webhook daemon
   statusbridge setup        create/adopt groups and components in Cachet from the config files
   statusbridge validate     check config.json and prometheus.yml; exit 1 on any problem
-  statusbridge healthcheck  GET the local /health (for container health checks)
+  statusbridge healthcheck  GET the local /-/healthy (for container health checks)
   statusbridge version      print the version
 
-Run "statusbridge <command> -h" for the flags of a command.
+Run "statusbridge <command> --help" for the flags of a command.
 `
 
 // run is the whole program; main only supplies the process's environment
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "validate":
 		err = runValidate(rest, getenv, stdout, stderr)
 	case "healthcheck":
-		err = runHealthcheck(ctx, rest, getenv, stderr)
+		err = runHealthcheck(ctx, rest, getenv, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "statusbridge %s\n", version)
 	case "help", "-h", "--help":

@@ -9,12 +9,13 @@ import (
 
 // runServe runs the webhook daemon against a real Cachet.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, reload <-chan struct{}) error {
-	fs := cli.NewFlagSet("serve", stderr)
+	fl := cli.NewFlags("statusbridge serve", stdout)
 	var f cli.ServeFlags
-	if err := cli.Parse(fs, args, getenv, f.Register(fs)); err != nil {
+	f.Register(fl)
+	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
-	o, err := f.Options(stderr, version)
+	o, err := f.Options(stderr, cli.BuildInfo(version, revision, branch))
 	if err != nil {
 		return err
 	}

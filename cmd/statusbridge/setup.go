@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,14 +23,14 @@ type setupFlags struct {
 
 // register defines setup's flags. The config, target and Cachet flags and
 // their environment twins are serve's, so one environment drives both.
-func (f *setupFlags) register(fs *flag.FlagSet) cli.EnvFlags {
-	env := f.CommonFlags.Register(fs)
-	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and write nothing")
-	fs.BoolVar(&f.prune, "prune", false, "also delete hidden per-target components of targets no longer configured")
-	fs.BoolVar(&f.justDelete, "just-delete", false, "only delete, as --prune would; create and fix nothing")
-	fs.BoolVar(&f.justCreate, "just-create", false, "only create what is missing; fix and delete nothing")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "Cachet requests in flight at once")
-	return env
+func (f *setupFlags) register(fl *cli.Flags) {
+	fl.Group("Setup")
+	fl.Bool(&f.dryRun, "dry-run", false, "print the plan and write nothing")
+	fl.Bool(&f.prune, "prune", false, "also delete hidden per-target components of targets no longer configured")
+	fl.Bool(&f.justDelete, "just-delete", false, "only delete, as --prune would; create and fix nothing")
+	fl.Bool(&f.justCreate, "just-create", false, "only create what is missing; fix and delete nothing")
+	fl.Int(&f.concurrency, "concurrency", 8, "Cachet requests in flight at once")
+	f.CommonFlags.Register(fl)
 }
 
 func (f *setupFlags) mode() (setup.Mode, error) {
@@ -55,10 +54,10 @@ var errSetupFailed = errors.New("setup failed")
 
 // runSetup makes Cachet hold the groups and components of the configuration.
 func runSetup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := cli.NewFlagSet("setup", stderr)
+	fl := cli.NewFlags("statusbridge setup", stdout)
 	var f setupFlags
-	env := f.register(fs)
-	if err := cli.Parse(fs, args, getenv, env); err != nil {
+	f.register(fl)
+	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
 	mode, err := f.mode()

@@ -15,13 +15,13 @@ var errInvalid = errors.New("configuration has problems")
 
 // runValidate checks both files with the loader serve and setup use and
 // prints every problem, one a line, then what the loader would warn about.
-// It accepts serve's flags, so a deployment can validate with the very
-// arguments it serves with.
+// It takes serve's file flags and their environment variables, so a
+// deployment's environment validates the files it serves with.
 func runValidate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := cli.NewFlagSet("validate", stderr)
-	var f cli.CommonFlags
-	env := f.Register(fs)
-	if err := cli.Parse(fs, args, getenv, env); err != nil {
+	fl := cli.NewFlags("statusbridge validate", stdout)
+	var f cli.FileFlags
+	f.Register(fl)
+	if err := fl.Parse(args, getenv); err != nil {
 		return err
 	}
 	cfg, targets, err := config.Load(f.ConfigPath, f.TargetsPath)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
 
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
@@ -49,7 +50,7 @@ func New(o Options) (*App, error) {
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = defaultShutdownTimeout
 	}
-	m := metrics.New(o.Registry, o.Version)
+	m := metrics.New(o.Registry, o.Build)
 	m.Reloaded(true, time.Now())
 	co := o.Cachet
 	co.PerPage, co.Observe = o.Config.PerPage, m.CachetRequest
@@ -66,18 +67,20 @@ func New(o Options) (*App, error) {
 		page = statuspage.Handler(client, o.StatusPage, o.Logger)
 	}
 	handler := server.New(server.Options{
-		Bridge:        br,
-		Users:         o.Users,
-		Logger:        o.Logger,
-		MaxBody:       o.MaxBody,
-		Warnings:      o.Warnings,
-		Metrics:       promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}),
-		Observe:       m.Webhook,
-		ObserveAlerts: m.Alerts,
-		ObserveAuth:   m.AuthRejected,
-		Page:          page,
-		Ready:         br.Ready,
-		Health:        func() []string { return failureWarnings(br.Failures()) },
+		Bridge:           br,
+		Users:            o.Users,
+		ListenerAuth:     o.WebConfig.Users,
+		Logger:           o.Logger,
+		MaxBody:          o.MaxBody,
+		Warnings:         o.Warnings,
+		Metrics:          promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}),
+		Observe:          m.Webhook,
+		ObserveAlerts:    m.Alerts,
+		ObserveAuth:      m.AuthRejected,
+		ObserveTruncated: m.Truncated,
+		Page:             page,
+		Ready:            br.Ready,
+		Health:           func() []string { return failureWarnings(br.Failures()) },
 	})
 	srv := &http.Server{
 		Handler: handler,
@@ -105,7 +108,7 @@ func (o Options) check() error {
 		{"Registry", o.Registry == nil},
 		{"Config", o.Config == nil},
 		{"Renderer", o.Renderer == nil},
-		{"Users", o.Users == nil},
+		{"Users", o.Users == nil && !o.WebConfig.Users},
 		{"Listener", o.Listener == nil},
 	} {
 		if f.nil {
@@ -123,7 +126,7 @@ func (o Options) check() error {
 // re-reads the configuration files; a bad one is logged and the last good
 // configuration stays. Run returns nil after a clean shutdown.
 func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
-	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Version, "cachet", cachet.RedactURL(a.o.Cachet.BaseURL),
+	a.log.Info("statusbridge listening", "addr", a.o.Listener.Addr().String(), "version", a.o.Build.Version, "cachet", cachet.RedactURL(a.o.Cachet.BaseURL),
 		"targets", len(a.o.Targets), "components", len(a.o.Config.Components()))
 	// The loops outlive ctx until the HTTP server has drained, so that
 	// webhooks still in flight can finish their Cachet writes.
@@ -137,7 +140,7 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		})
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.srv.Serve(a.o.Listener) }()
+	go func() { serveErr <- a.serve() }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -151,6 +154,17 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 			return fmt.Errorf("serve http: %w", err)
 		}
 	}
+}
+
+// serve serves HTTP on the listener, through exporter-toolkit when a web
+// config file is given. exporter-toolkit re-reads that file for each new
+// TLS connection and each login, so a renewed certificate or a changed user
+// takes effect without a reload.
+func (a *App) serve() error {
+	if a.o.WebConfig.Path == "" {
+		return a.srv.Serve(a.o.Listener)
+	}
+	return web.Serve(a.o.Listener, a.srv, &web.FlagConfig{WebConfigFile: &a.o.WebConfig.Path}, a.log)
 }
 
 func (a *App) shutdown(ctx context.Context, stopBridge context.CancelFunc, wg *sync.WaitGroup) error {

@@ -20,6 +20,7 @@ import (
 	"statusbridge/internal/cachet/cachettest"
 	"statusbridge/internal/config"
 	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/metrics"
 )
 
 const configJSON = `{
@@ -63,7 +64,7 @@ func testOptions(t *testing.T, logs *syncBuffer) Options {
 	o := Options{
 		Logger:      slog.New(slog.NewTextHandler(logs, nil)),
 		Registry:    prometheus.NewRegistry(),
-		Version:     "test",
+		Build:       metrics.Build{Version: "test"},
 		ConfigPath:  filepath.Join(dir, "config.json"),
 		TargetsPath: filepath.Join(dir, "prometheus.yml"),
 		Cachet:      cachet.Options{BaseURL: emu.APIURL(), Token: cachettest.DefaultToken},
@@ -105,7 +106,7 @@ func TestRunReloadAndShutdown(t *testing.T) {
 
 	base := "http://" + o.Listener.Addr().String()
 	waitFor(t, &logs, func() bool {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := http.Get(base + "/-/ready")
 		if err != nil {
 			return false
 		}

@@ -78,10 +78,10 @@ func (s bridgeSource) Health() metrics.Health {
 		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal}
 }
 
-// maxHealthWarnings bounds the permanent failures /health lists.
+// maxHealthWarnings bounds the permanent failures /-/healthy lists.
 const maxHealthWarnings = 20
 
-// failureWarnings renders permanent failures as /health warnings.
+// failureWarnings renders permanent failures as /-/healthy warnings.
 func failureWarnings(fs []bridge.Failure) []string {
 	var out []string
 	for i, f := range fs {

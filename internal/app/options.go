@@ -10,20 +10,22 @@ import (
 	"statusbridge/internal/alertmanager"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
+	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 )
 
 // Options are the program's dependencies and settings. Logger, Registry,
-// Config, Renderer, Cachet.BaseURL, Cachet.Token, Users and Listener are
-// required; every other field has a working zero value.
+// Config, Renderer, Cachet.BaseURL, Cachet.Token, Listener and Users
+// (unless WebConfig.Users) are required; every other field has a working zero value.
 type Options struct {
 	// Logger receives every log line of the running program.
 	Logger *slog.Logger
 	// Registry holds the metrics served at /metrics. Tests pass a fresh
 	// prometheus.NewRegistry() so that instances do not collide.
 	Registry *prometheus.Registry
-	// Version is reported by statusbridge_build_info and the start-up line.
-	Version string
+	// Build is reported by statusbridge_build_info; its version also by
+	// the start-up line.
+	Build metrics.Build
 
 	// Config and Targets are the configuration in force at start, loaded
 	// and checked by the caller so that a bad file fails before listening.
@@ -46,9 +48,13 @@ type Options struct {
 	// Listener is where the HTTP server serves. Run closes it; so does a
 	// failing New, so the caller never has to.
 	Listener net.Listener
-	// Users may post to /webhook.
+	// Users may post to /webhook; nil when WebConfig.Users guard every
+	// route instead.
 	Users server.Verifier
-	// Warnings are shown on /health (e.g. default credentials in use).
+	// WebConfig, when its Path is set, serves through exporter-toolkit:
+	// TLS and basic_auth_users for the whole listener.
+	WebConfig WebConfig
+	// Warnings are shown on /-/healthy (e.g. default credentials in use).
 	Warnings []string
 	// MaxBody is the largest webhook body accepted; 0 means 1 MiB.
 	MaxBody int64
@@ -67,4 +73,15 @@ type Options struct {
 	// ShutdownTimeout bounds the drain of in-flight webhooks once the
 	// context of Run ends; 0 means 10 s.
 	ShutdownTimeout time.Duration
+}
+
+// WebConfig is a checked --web.config.file, the Prometheus exporters' file
+// for TLS and Basic Auth of the whole listener.
+type WebConfig struct {
+	// Path is the file; "" means none: plain HTTP.
+	Path string
+	// TLS is whether the listener serves HTTPS only.
+	TLS bool
+	// Users is whether basic_auth_users guard every route.
+	Users bool
 }

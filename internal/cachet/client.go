@@ -64,7 +64,10 @@ type Client struct {
 	observe                func(method, route string, code int, d time.Duration)
 	// noMeta is set once Cachet rejected include=meta (BASE).
 	noMeta atomic.Bool
-	pace   pace
+	// answered is set by the first 2xx: from then on the base URL is
+	// known to reach the API, and a 404 is about the object asked for.
+	answered atomic.Bool
+	pace     pace
 }
 
 // New checks o and returns a Client.
@@ -255,8 +258,13 @@ func (c *Client) once(ctx context.Context, r request, body []byte, out any) (tim
 	}()
 	c.note(r, resp.StatusCode, start)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return retryAfter(resp.Header), checkResponse(r, resp)
+		err := checkResponse(r, resp)
+		if resp.StatusCode == http.StatusNotFound {
+			err.Hint = c.apiHint()
+		}
+		return retryAfter(resp.Header), err
 	}
+	c.answered.Store(true)
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return 0, nil
 	}
@@ -271,6 +279,17 @@ func (c *Client) once(ctx context.Context, r request, body []byte, out any) (tim
 		return 0, &TransportError{Method: r.method, Path: r.path, Err: fmt.Errorf("decode response: %w", err)}
 	}
 	return 0, nil
+}
+
+// apiHint suggests the /api root when a 404 comes before Cachet ever
+// answered and the base URL does not end in /api: the usual mistake is
+// the status page's address (http://cachet) instead of its API's.
+func (c *Client) apiHint() string {
+	if c.answered.Load() || strings.HasSuffix(c.base.Path, "/api") {
+		return ""
+	}
+	u := url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: c.base.Path + "/api"}
+	return fmt.Sprintf("did you mean %s? --cachet-url (CACHET_API_URL) is Cachet's API root, which ends in /api", u.String())
 }
 
 // endpoint is the absolute URL of path, without query (where list filters

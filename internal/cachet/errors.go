@@ -35,6 +35,8 @@ type APIError struct {
 	Fields map[string][]string
 	// RetryAfter is Cachet's Retry-After, if it sent one.
 	RetryAfter time.Duration
+	// Hint, if set, says what to check, e.g. a base URL without /api.
+	Hint string
 }
 
 func (e *APIError) Error() string {
@@ -52,6 +54,9 @@ func (e *APIError) Error() string {
 		for _, k := range keys {
 			fmt.Fprintf(&b, "; %s: %s", k, strings.Join(e.Fields[k], " "))
 		}
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " (%s)", e.Hint)
 	}
 	return b.String()
 }
@@ -156,7 +161,7 @@ func Ambiguous(err error) bool {
 	return errors.As(err, &te) && !te.notSent
 }
 
-func checkResponse(r request, resp *http.Response) error {
+func checkResponse(r request, resp *http.Response) *APIError {
 	e := &APIError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var body struct {

@@ -12,21 +12,28 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"statusbridge/internal/config"
+	"statusbridge/internal/metrics"
 )
 
 // ErrUsage marks errors that exit with status 2.
 var ErrUsage = errors.New("usage")
 
 // ExitCode reports err on stderr as prog and returns the exit status: 0
-// for nil or -h, 2 for a usage error, 1 otherwise.
+// for nil or -h, 2 for a usage error, 1 otherwise. A mistake in a flag is
+// printed first, then where to read the flags.
 func ExitCode(stderr io.Writer, prog string, err error) int {
+	var ue *UsageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for the flags.\n", ue.Cmd, ue.Err, ue.Cmd)
+		return 2
 	case errors.Is(err, ErrUsage):
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 2
@@ -34,6 +41,22 @@ func ExitCode(stderr io.Writer, prog string, err error) int {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 1
 	}
+}
+
+// BuildInfo completes what -ldflags -X set at build time: without a
+// revision (a plain go build or go install) it takes the one the Go
+// toolchain stamped from version control, if any.
+func BuildInfo(version, revision, branch string) metrics.Build {
+	if revision == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					revision = s.Value
+				}
+			}
+		}
+	}
+	return metrics.Build{Version: version, Revision: revision, Branch: branch}
 }
 
 // NotifyReload turns SIGHUP into reloads for a command that serves. A
@@ -54,38 +77,52 @@ func NotifyReload() <-chan struct{} {
 	return reload
 }
 
-// NewFlagSet returns a flag set that reports errors instead of exiting.
-func NewFlagSet(name string, w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(w)
-	return fs
+// FileFlags name the two configuration files.
+type FileFlags struct {
+	ConfigPath, TargetsPath string
+}
+
+// Register defines the file flags in the Files group.
+func (f *FileFlags) Register(fl *Flags) {
+	fl.Group("Files")
+	fl.String(&f.ConfigPath, "config.file", "config.json", "path of config.json (groups, components, incident texts)")
+	fl.Alias("config", "config.file")
+	fl.Env("config.file", "STATUSBRIDGE_CONFIG")
+	fl.String(&f.TargetsPath, "targets", "prometheus.yml", "path of prometheus.yml (targets and their components)")
+	// --file is the older setup script's name.
+	fl.Alias("file", "targets")
+	fl.Env("targets", "STATUSBRIDGE_TARGETS")
 }
 
 // CommonFlags are the configuration, Cachet and log flags that serve, the
-// demo, setup and validate share, so one environment drives them all.
+// demo and setup share, so one environment drives them all.
 type CommonFlags struct {
-	ConfigPath, TargetsPath string
-	CachetURL, CachetToken  string
-	LogFormat, LogLevel     string
+	FileFlags
+	CachetURL, CachetToken string
+	LogFormat, LogLevel    string
 }
 
-// Register defines the flags on fs and returns their environment twins.
-func (f *CommonFlags) Register(fs *flag.FlagSet) EnvFlags {
-	fs.StringVar(&f.ConfigPath, "config", "config.json", "path of config.json")
-	fs.StringVar(&f.TargetsPath, "targets", "prometheus.yml", "path of prometheus.yml")
-	fs.StringVar(&f.TargetsPath, "file", "prometheus.yml", "alias of --targets (the older setup script's name)")
-	fs.StringVar(&f.CachetURL, "cachet-url", "", "Cachet API base URL, e.g. http://cachet/api")
-	fs.StringVar(&f.CachetToken, "cachet-token", "", "Cachet API token (prefer CACHET_API_TOKEN_FILE)")
-	fs.StringVar(&f.LogFormat, "log.format", "text", "log format: text or json")
-	fs.StringVar(&f.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
-	return EnvFlags{
-		"config":       "STATUSBRIDGE_CONFIG",
-		"targets":      "STATUSBRIDGE_TARGETS",
-		"cachet-url":   "CACHET_API_URL",
-		"cachet-token": "CACHET_API_TOKEN",
-		"log.format":   "STATUSBRIDGE_LOG_FORMAT",
-		"log.level":    "STATUSBRIDGE_LOG_LEVEL",
-	}
+// Register defines the flags in the Files, Cachet and Logging groups.
+func (f *CommonFlags) Register(fl *Flags) {
+	f.FileFlags.Register(fl)
+	f.registerCachet(fl)
+	f.registerLog(fl)
+}
+
+func (f *CommonFlags) registerCachet(fl *Flags) {
+	fl.Group("Cachet")
+	fl.String(&f.CachetURL, "cachet-url", "", "Cachet API base URL, ending in /api, e.g. http://cachet/api")
+	fl.Env("cachet-url", "CACHET_API_URL")
+	fl.String(&f.CachetToken, "cachet-token", "", "Cachet API token (prefer the file CACHET_API_TOKEN_FILE names)")
+	fl.Env("cachet-token", "CACHET_API_TOKEN")
+}
+
+func (f *CommonFlags) registerLog(fl *Flags) {
+	fl.Group("Logging")
+	fl.String(&f.LogFormat, "log.format", "text", "log format: text or json")
+	fl.Env("log.format", "STATUSBRIDGE_LOG_FORMAT")
+	fl.String(&f.LogLevel, "log.level", "info", "log level: debug, info, warn or error")
+	fl.Env("log.level", "STATUSBRIDGE_LOG_LEVEL")
 }
 
 // Load builds the logger and loads both configuration files, the start of
@@ -97,7 +134,7 @@ func (f *CommonFlags) Load(stderr io.Writer) (*slog.Logger, *config.Config, []co
 	}
 	cfg, targets, err := config.Load(f.ConfigPath, f.TargetsPath)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load configuration (check it with: statusbridge validate --config %s --targets %s):\n%w", f.ConfigPath, f.TargetsPath, err)
+		return nil, nil, nil, fmt.Errorf("load configuration (check it with: statusbridge validate --config.file %s --targets %s):\n%w", f.ConfigPath, f.TargetsPath, err)
 	}
 	return log, cfg, targets, nil
 }
@@ -120,40 +157,6 @@ func CachetToken(token string, getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("%w: no Cachet API token; set CACHET_API_TOKEN_FILE (or CACHET_API_TOKEN / --cachet-token)", ErrUsage)
 	}
 	return token, nil
-}
-
-// EnvFlags maps flag names to the environment variables that set them.
-type EnvFlags map[string]string
-
-// Parse parses args into fs after filling unset flags from the
-// environment, so that flags win over the environment.
-func Parse(fs *flag.FlagSet, args []string, getenv func(string) string, env EnvFlags) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	// --file is the older setup script's name for --targets.
-	if set["file"] {
-		set["targets"] = true
-	}
-	for name, variable := range env {
-		if set[name] {
-			continue
-		}
-		if v := getenv(variable); v != "" {
-			if err := fs.Set(name, v); err != nil {
-				return fmt.Errorf("%w: %s=%q: %w", ErrUsage, variable, v, err)
-			}
-		}
-	}
-	return nil
 }
 
 // NewLogger builds the process logger from --log.format and --log.level.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,51 +16,57 @@ import (
 	"statusbridge/internal/app"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/htpasswd"
+	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 )
 
 // ServeFlags are the flags of a command that runs the daemon.
 type ServeFlags struct {
 	CommonFlags
-	Listen, BasicAuth         string
+	Listen, WebConfig         string
+	BasicAuth                 string
 	MaxBody                   int64
 	Resync, DiscoveredTTL     time.Duration
 	AMURL, AMUser, AMSilenced string
 	AMInterval                time.Duration
 }
 
-// Register defines the flags on fs and returns their environment twins.
-func (f *ServeFlags) Register(fs *flag.FlagSet) EnvFlags {
-	env := f.CommonFlags.Register(fs)
-	fs.StringVar(&f.Listen, "listen", ":5000", "address to serve on")
-	fs.StringVar(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
-	fs.Int64Var(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
-	fs.DurationVar(&f.Resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
-	fs.DurationVar(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
-	fs.StringVar(&f.AMURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
-	fs.StringVar(&f.AMUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
-	fs.DurationVar(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
-	fs.StringVar(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
-	for name, variable := range map[string]string{
-		"listen":                "STATUSBRIDGE_LISTEN",
-		"basic-auth":            "WEBHOOK_BASIC_AUTH",
-		"max-body":              "STATUSBRIDGE_MAX_BODY",
-		"resync":                "STATUSBRIDGE_RESYNC",
-		"discovered-ttl":        "STATUSBRIDGE_DISCOVERED_TTL",
-		"alertmanager-url":      "ALERTMANAGER_URL",
-		"alertmanager-username": "ALERTMANAGER_USERNAME",
-		"alertmanager-interval": "ALERTMANAGER_SYNC_INTERVAL",
-		"alertmanager-silenced": "ALERTMANAGER_SILENCED",
-	} {
-		env[name] = variable
-	}
-	return env
+// Register defines serve's flags, grouped as --help lists them. The
+// Prometheus-style names (--web.listen-address, --config.file) are the
+// documented ones; the older ones stay as aliases.
+func (f *ServeFlags) Register(fl *Flags) {
+	fl.Group("Web")
+	fl.String(&f.Listen, "web.listen-address", ":5000", "address to serve the webhook, /metrics, /-/healthy and /-/ready on")
+	fl.Alias("listen", "web.listen-address")
+	fl.Env("web.listen-address", "STATUSBRIDGE_LISTEN")
+	fl.String(&f.WebConfig, "web.config.file", "", "Prometheus web config file: TLS and basic_auth_users for every route (see docs/configuration.md)")
+	fl.Env("web.config.file", "STATUSBRIDGE_WEB_CONFIG_FILE")
+	fl.String(&f.BasicAuth, "basic-auth", "", "webhook users as user:htpasswd-hash, comma or newline separated")
+	fl.Env("basic-auth", "WEBHOOK_BASIC_AUTH")
+	fl.Int64(&f.MaxBody, "max-body", 1<<20, "largest webhook body accepted, in bytes")
+	fl.Env("max-body", "STATUSBRIDGE_MAX_BODY")
+	f.FileFlags.Register(fl)
+	f.registerCachet(fl)
+	fl.Duration(&f.Resync, "resync", 5*time.Minute, "how often to re-read Cachet and repair drift (0: never)")
+	fl.Env("resync", "STATUSBRIDGE_RESYNC")
+	fl.Group("Alertmanager")
+	fl.String(&f.AMURL, "alertmanager-url", "", "Alertmanager to read current alerts from, e.g. http://alertmanager:9093 (optional)")
+	fl.Env("alertmanager-url", "ALERTMANAGER_URL")
+	fl.String(&f.AMUser, "alertmanager-username", "", "basic auth user for --alertmanager-url (password from ALERTMANAGER_PASSWORD_FILE)")
+	fl.Env("alertmanager-username", "ALERTMANAGER_USERNAME")
+	fl.Duration(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
+	fl.Env("alertmanager-interval", "ALERTMANAGER_SYNC_INTERVAL")
+	fl.String(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
+	fl.Env("alertmanager-silenced", "ALERTMANAGER_SILENCED")
+	fl.Duration(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
+	fl.Env("discovered-ttl", "STATUSBRIDGE_DISCOVERED_TTL")
+	f.registerLog(fl)
 }
 
 // Options loads and checks what the flags name: the logger, both
 // configuration files, their incident texts and the webhook users. The
 // Cachet credentials are the flags' as given; the caller settles them.
-func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, error) {
+func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options, error) {
 	if f.DiscoveredTTL <= 0 {
 		return app.Options{}, fmt.Errorf("%w: --discovered-ttl %v: it must be positive, e.g. 24h (the default) or 1h (set --discovered-ttl or STATUSBRIDGE_DISCOVERED_TTL)", ErrUsage, f.DiscoveredTTL)
 	}
@@ -76,14 +81,30 @@ func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, err
 	if err := cfg.CheckTexts(renderer.Check); err != nil {
 		return app.Options{}, err
 	}
-	users, warnings, err := webhookUsers(f.BasicAuth, log)
+	wc, err := ReadWebConfig(f.WebConfig)
 	if err != nil {
 		return app.Options{}, err
+	}
+	// Users stays a nil interface when the web config's users guard all.
+	var users server.Verifier
+	var warnings []string
+	switch {
+	case wc.Users && strings.TrimSpace(f.BasicAuth) != "":
+		// exporter-toolkit checks its users on every route; the webhook
+		// would need a second login in the same header.
+		return app.Options{}, fmt.Errorf("%w: --web.config.file %s sets basic_auth_users and WEBHOOK_BASIC_AUTH (or --basic-auth) is set too: "+
+			"the web config's users guard every route, the webhook included; move the webhook users into basic_auth_users and unset WEBHOOK_BASIC_AUTH", ErrUsage, wc.Path)
+	case !wc.Users:
+		u, w, err := webhookUsers(f.BasicAuth, log)
+		if err != nil {
+			return app.Options{}, err
+		}
+		users, warnings = u, w
 	}
 	return app.Options{
 		Logger:               log,
 		Registry:             prometheus.NewRegistry(),
-		Version:              version,
+		Build:                build,
 		Config:               cfg,
 		Targets:              targets,
 		ConfigPath:           f.ConfigPath,
@@ -93,6 +114,7 @@ func (f *ServeFlags) Options(stderr io.Writer, version string) (app.Options, err
 		Resync:               f.Resync,
 		DiscoveredTTL:        f.DiscoveredTTL,
 		Users:                users,
+		WebConfig:            wc,
 		Warnings:             warnings,
 		MaxBody:              f.MaxBody,
 		AlertmanagerInterval: f.AMInterval,
@@ -110,11 +132,11 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 	if o.Alertmanager, err = f.alertmanagerClient(getenv); err != nil {
 		return err
 	}
-	if err := server.CheckDefaultCredentials(f.Listen, strings.TrimSpace(f.BasicAuth) != ""); err != nil {
+	if err := server.CheckDefaultCredentials(f.Listen, f.usersConfigured(o)); err != nil {
 		return err
 	}
 	if o.Listener, err = net.Listen("tcp", f.Listen); err != nil {
-		return fmt.Errorf("listen on %s (set --listen or STATUSBRIDGE_LISTEN): %w", f.Listen, err)
+		return fmt.Errorf("listen on %s (set --web.listen-address or STATUSBRIDGE_LISTEN): %w", f.Listen, err)
 	}
 	a, err := app.New(o)
 	if err != nil {
@@ -122,9 +144,20 @@ func (f *ServeFlags) Run(ctx context.Context, o app.Options, getenv func(string)
 	}
 	fmt.Fprintf(stdout, "statusbridge listening on %s\n", o.Listener.Addr())
 	if o.StatusPage != "" {
-		fmt.Fprintf(stdout, "status page: http://%s/\n", o.Listener.Addr())
+		scheme := "http"
+		if o.WebConfig.TLS {
+			scheme = "https"
+		}
+		fmt.Fprintf(stdout, "status page: %s://%s/\n", scheme, o.Listener.Addr())
 	}
 	return a.Run(ctx, reload)
+}
+
+// usersConfigured is whether users other than the default admin:admin
+// guard the webhook: WEBHOOK_BASIC_AUTH's, or the web config's, which
+// guard every route.
+func (f *ServeFlags) usersConfigured(o app.Options) bool {
+	return strings.TrimSpace(f.BasicAuth) != "" || o.WebConfig.Users
 }
 
 // alertmanagerClient builds the client for --alertmanager-url, or nil.

@@ -35,6 +35,20 @@ type Health struct {
 	PermanentTotal, LostTotal uint64
 }
 
+// Build identifies the binary for statusbridge_build_info. Empty fields
+// are reported as empty labels: a build without git knows no revision.
+type Build struct {
+	Version, Revision, Branch string
+}
+
+// WebhookCodes are the status codes /webhook answers with (200 accepted,
+// 400 not a payload, 401 Basic Auth refused, 405 not a POST, 413 body too
+// large, 503 retry later); each has a series from the start.
+var WebhookCodes = []int{200, 400, 401, 405, 413, 503}
+
+// AlertOutcomes are the outcomes of statusbridge_alerts_total.
+var AlertOutcomes = []string{"applied", "duplicate", "stale", "ignored_not_status_page", "ignored_missing_labels"}
+
 // Metrics holds every collector.
 type Metrics struct {
 	webhooks       *prometheus.CounterVec
@@ -44,11 +58,12 @@ type Metrics struct {
 	reloadOK       prometheus.Gauge
 	reloadTime     prometheus.Gauge
 	authRejected   *prometheus.CounterVec
+	truncated      prometheus.Counter
 }
 
-// New registers statusbridge's metrics on reg. src may be nil until the
-// bridge exists; see Watch.
-func New(reg prometheus.Registerer, version string) *Metrics {
+// New registers statusbridge's metrics on reg; the bridge's own state is
+// added by Watch once it exists.
+func New(reg prometheus.Registerer, build Build) *Metrics {
 	m := &Metrics{
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statusbridge_webhook_requests_total",
@@ -80,18 +95,31 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help: "Webhook requests refused by Basic Auth, by reason: missing (no credentials, 401), wrong (401), overloaded (too many unchecked credentials at once, 503).",
 		}, []string{"reason"}),
 	}
-	// Every reason exists from the start, so rate() and alerts see a zero
-	// instead of no series until the first rejection.
+	m.truncated = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "statusbridge_alerts_truncated_total",
+		Help: "Alerts Alertmanager left out of webhook payloads (truncatedAlerts, cut by the receiver's max_alerts).",
+	})
+	// Every label value known up front exists from the start, so rate()
+	// and alerts see a zero instead of no series until the first event.
+	for _, code := range WebhookCodes {
+		m.webhooks.WithLabelValues(strconv.Itoa(code))
+	}
+	for _, outcome := range AlertOutcomes {
+		m.alerts.WithLabelValues(outcome)
+	}
 	for _, reason := range []string{"missing", "wrong", "overloaded"} {
 		m.authRejected.WithLabelValues(reason)
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "statusbridge_build_info",
-		Help:        "statusbridge's version and Go version; always 1.",
-		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+		Name: "statusbridge_build_info",
+		Help: "A metric with a constant '1' value labeled by version, revision, branch, goversion, goos and goarch from which statusbridge was built.",
+		ConstLabels: prometheus.Labels{
+			"version": build.Version, "revision": build.Revision, "branch": build.Branch,
+			"goversion": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH,
+		},
 	})
 	info.Set(1)
-	reg.MustRegister(m.webhooks, m.alerts, m.cachetRequests, m.cachetLatency, m.reloadOK, m.reloadTime, m.authRejected, info,
+	reg.MustRegister(m.webhooks, m.alerts, m.cachetRequests, m.cachetLatency, m.reloadOK, m.reloadTime, m.authRejected, m.truncated, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -103,6 +131,13 @@ func Watch(reg prometheus.Registerer, src Source) {
 
 // Webhook counts one webhook answer.
 func (m *Metrics) Webhook(code int) { m.webhooks.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// Truncated counts alerts Alertmanager left out of a payload.
+func (m *Metrics) Truncated(n int) {
+	if n > 0 {
+		m.truncated.Add(float64(n))
+	}
+}
 
 // AuthRejected counts one webhook request refused by Basic Auth, by reason
 // (server.AuthMissing, AuthWrong, AuthOverloaded).

@@ -120,16 +120,18 @@ func cutUser(user string) string {
 
 // CheckDefaultCredentials refuses the default admin:admin login anywhere
 // but on a loopback listener: there only local processes can use a password
-// everybody knows. listen is the --listen address; usersConfigured is
-// whether WEBHOOK_BASIC_AUTH (or --basic-auth) set users. A host name other
+// everybody knows. listen is the --web.listen-address; usersConfigured is
+// whether WEBHOOK_BASIC_AUTH (or --basic-auth) or the basic_auth_users of
+// --web.config.file set users. A host name other
 // than localhost counts as non-loopback, since it is not resolved here.
 func CheckDefaultCredentials(listen string, usersConfigured bool) error {
 	if usersConfigured || loopback(listen) {
 		return nil
 	}
-	return fmt.Errorf("WEBHOOK_BASIC_AUTH is unset and --listen %q is not a loopback address: refusing to accept the default admin:admin from the network; "+
+	return fmt.Errorf("WEBHOOK_BASIC_AUTH is unset and --web.listen-address %q is not a loopback address: refusing to accept the default admin:admin from the network; "+
 		"set webhook users with WEBHOOK_BASIC_AUTH='user:$2y$...' (or --basic-auth), the output of htpasswd -nbB user PASSWORD, "+
-		"or listen on 127.0.0.1 only (--listen 127.0.0.1:5000)", listen)
+		"or basic_auth_users in a --web.config.file, "+
+		"or listen on 127.0.0.1 only (--web.listen-address 127.0.0.1:5000)", listen)
 }
 
 func loopback(listen string) bool {

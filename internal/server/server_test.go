@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +37,35 @@ type env struct {
 	emu  *cachettest.Server
 	url  string
 	logs *syncBuffer
+	// observed holds what Options.Observe and ObserveTruncated were told.
+	observed *observed
+}
+
+type observed struct {
+	mu        sync.Mutex
+	codes     []int
+	truncated []int
+}
+
+func (o *observed) code(c int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.codes = append(o.codes, c)
+}
+
+func (o *observed) truncate(n int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.truncated = append(o.truncated, n)
+}
+
+// take returns and forgets what was observed so far.
+func (o *observed) take() (codes, truncated []int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	codes, truncated = o.codes, o.truncated
+	o.codes, o.truncated = nil, nil
+	return codes, truncated
 }
 
 func newEnv(t *testing.T, maxBody int64) *env {
@@ -80,13 +110,16 @@ func newEnv(t *testing.T, maxBody int64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	obs := &observed{}
 	ts := httptest.NewServer(server.New(server.Options{
 		Bridge: br, Users: users, Logger: log, MaxBody: maxBody,
-		Warnings: []string{"default credentials"},
-		Ready:    func() error { return nil },
+		Warnings:         []string{"default credentials"},
+		Ready:            func() error { return nil },
+		Observe:          obs.code,
+		ObserveTruncated: obs.truncate,
 	}))
 	t.Cleanup(ts.Close)
-	return &env{emu: emu, url: ts.URL, logs: logs}
+	return &env{emu: emu, url: ts.URL, logs: logs, observed: obs}
 }
 
 func fixture(t *testing.T, name string) []byte {
@@ -277,9 +310,13 @@ func TestLogsRedactCredentials(t *testing.T) {
 func TestHealthAndReady(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 0)
+	const healthy, ready = `{"status":"healthy","warnings":["default credentials"]}`, `{"status":"ready"}`
+	// The Prometheus-style paths and their older aliases answer alike.
 	for path, want := range map[string]string{
-		"/health": `{"status":"healthy","warnings":["default credentials"]}`,
-		"/readyz": `{"status":"ready"}`,
+		"/-/healthy": healthy,
+		"/health":    healthy,
+		"/-/ready":   ready,
+		"/readyz":    ready,
 	} {
 		resp, err := http.Get(e.url + path)
 		if err != nil {
@@ -297,13 +334,15 @@ func TestNotReadyAnswers503(t *testing.T) {
 	t.Parallel()
 	ts := httptest.NewServer(server.New(server.Options{Ready: func() error { return fmt.Errorf("cachet index not loaded yet") }}))
 	defer ts.Close()
-	resp, err := http.Get(ts.URL + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 {
-		t.Errorf("GET /readyz before load = %d, want 503", resp.StatusCode)
+	for _, path := range []string{"/-/ready", "/readyz"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 {
+			t.Errorf("GET %s before load = %d, want 503", path, resp.StatusCode)
+		}
 	}
 }
 
@@ -325,3 +364,77 @@ func (s *syncBuffer) String() string {
 }
 
 var _ = time.Second
+
+// TestEveryWebhookAnswerIsObserved: the codes counted in
+// statusbridge_webhook_requests_total include Basic Auth's and a wrong
+// method's, which the webhook handler itself never sees.
+func TestEveryWebhookAnswerIsObserved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4096)
+	firing := fixture(t, "alertmanager-firing.json")
+	tests := []struct {
+		name       string
+		method     string
+		user, pass string
+		body       string
+		want       int
+	}{
+		{"ok", http.MethodPost, "bc", password, string(firing), 200},
+		{"not_a_payload", http.MethodPost, "bc", password, `{"alerts":`, 400},
+		{"no_credentials", http.MethodPost, "", "", string(firing), 401},
+		{"wrong_password", http.MethodPost, "bc", "nope", string(firing), 401},
+		{"get", http.MethodGet, "bc", password, "", 405},
+		{"too_large", http.MethodPost, "bc", password, `{"alerts":[],"x":"` + strings.Repeat("a", 4096) + `"}`, 413},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequestWithContext(t.Context(), tt.method, e.url+"/webhook", strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.user != "" {
+			req.SetBasicAuth(tt.user, tt.pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes, _ := e.observed.take()
+		if resp.StatusCode != tt.want || len(codes) != 1 || codes[0] != tt.want {
+			t.Errorf("%s: answered %d, observed %v; want %d observed once", tt.name, resp.StatusCode, codes, tt.want)
+		}
+	}
+}
+
+// TestTruncatedAlertsAreReported: alerts Alertmanager cut (max_alerts) are
+// logged with a hint and counted; a whole payload is neither.
+func TestTruncatedAlertsAreReported(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	var payload map[string]any
+	if err := json.Unmarshal(fixture(t, "alertmanager-firing.json"), &payload); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 5} {
+		payload["truncatedAlerts"] = n
+		body, err := json.Marshal(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, b := e.post(t, "bc", password, body); resp.StatusCode != 200 {
+			t.Fatalf("truncatedAlerts %d: %d %s, want 200 (the alerts that came are applied)", n, resp.StatusCode, b)
+		}
+	}
+	if _, truncated := e.observed.take(); len(truncated) != 1 || truncated[0] != 5 {
+		t.Errorf("ObserveTruncated got %v, want [5]", truncated)
+	}
+	var warned []string
+	for line := range strings.Lines(e.logs.String()) {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "max_alerts") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "truncated_alerts=5") {
+		t.Errorf("want one WARN line with truncated_alerts=5 and the max_alerts hint, got %q", warned)
+	}
+}

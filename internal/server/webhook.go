@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -21,9 +22,6 @@ const maxLoggedBody = 2048
 func handleWebhook(o Options) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, body := serveWebhook(o, w, r)
-		if o.Observe != nil {
-			o.Observe(code)
-		}
 		writeJSON(w, code, body)
 	}
 }
@@ -51,6 +49,16 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 	events, ignored := alertmanager.Events(msg)
 	o.Logger.Info("[WEBHOOK_REQUEST]", "source_ip", sourceIP(r), "headers", redactHeaders(r.Header),
 		"alerts", len(msg.Alerts), "body", capBody(data))
+	if msg.TruncatedAlerts > 0 {
+		// The alerts left out are not seen now; they reach statusbridge
+		// when the group is notified again with room for them, or through
+		// --alertmanager-url.
+		o.Logger.Warn("alertmanager left alerts out of this notification (truncatedAlerts): raise max_alerts in the webhook receiver's config, or set it to 0 (no limit)",
+			"truncated_alerts", msg.TruncatedAlerts, "alerts", len(msg.Alerts), "group_key", msg.GroupKey)
+		if o.ObserveTruncated != nil {
+			o.ObserveTruncated(int(min(msg.TruncatedAlerts, uint64(math.MaxInt))))
+		}
+	}
 	for _, ig := range ignored {
 		if ig.Reason != alertmanager.ReasonNotStatusPage {
 			o.Logger.Warn("alert ignored", "reason", ig.Reason, "detail", ig.Detail,
