@@ -76,6 +76,6 @@ func (b *Bridge) probeTick(ctx context.Context) {
 		return
 	}
 	if err := b.Probe(ctx); err != nil {
-		b.log.Warn("cachet check failed; /readyz answers 503 until it passes", "err", err)
+		b.log.Warn("cachet check failed; /-/ready answers 503 until it passes", "err", err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func Load(configPath, targetsPath string) (*Config, []Target, error) {
 	cdata, cerr := os.ReadFile(configPath)
 	if cerr != nil {
-		cerr = fmt.Errorf("read config (set --config or STATUSBRIDGE_CONFIG, or start from config.json.example): %w", cerr)
+		cerr = fmt.Errorf("read config (set --config.file or STATUSBRIDGE_CONFIG, or start from config.json.example): %w", cerr)
 	}
 	tdata, terr := os.ReadFile(targetsPath)
 	if terr != nil {
