@@ -53,7 +53,7 @@ func TestScheduleStatusFollowsTheClock(t *testing.T) {
 		"completed_at": rfc(epoch.Add(9 * time.Second)), "components": []any{map[string]any{"id": comp, "status": 6}},
 	})
 	steps := []struct {
-		at                    time.Duration
+		at                     time.Duration
 		schedule, base, latest int
 	}{
 		{0, 0, 1, 1},
