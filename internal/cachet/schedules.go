@@ -26,8 +26,9 @@ type Schedule struct {
 	Message string
 	// Status is ScheduleUpcoming, ScheduleInProgress or ScheduleComplete.
 	Status int
-	// ScheduledAt and CompletedAt bound the window, in UTC to the second;
-	// CompletedAt is zero for an open-ended window.
+	// ScheduledAt and CompletedAt bound the window, to the second, read as
+	// UTC (Cachet writes its app timezone, UTC unless an operator changed
+	// it); CompletedAt is zero for an open-ended window.
 	ScheduledAt, CompletedAt time.Time
 	// ComponentIDs lists the components the window covers (read with
 	// include=components).
@@ -162,7 +163,9 @@ func (c *Client) InProgressSchedules(ctx context.Context) ([]Schedule, error) {
 
 // SchedulesWithMeta returns the upcoming and in-progress schedules whose
 // metadata holds key=value, with their components and metadata: how
-// statusbridge finds its own windows again after a restart. Cachet
+// statusbridge finds its own windows again after a restart. Embargoed
+// windows are included (with a schedules.manage token), and so is a
+// window whose end was set before its start until that start passes. Cachet
 // before 2026-07 has no metadata and answers with a 400 *APIError.
 // Cachet API: GET /schedules?filter[status]=0,1&filter[meta][key]=value&include=components,meta&sort=id
 func (c *Client) SchedulesWithMeta(ctx context.Context, key, value string) ([]Schedule, error) {
@@ -194,10 +197,14 @@ func (c *Client) CreateSchedule(ctx context.Context, n NewSchedule) (Schedule, e
 // CompleteSchedule ends a window at at, which should be at least a second
 // in the past: Cachet's component scopes compare whole seconds, so a window
 // ended at the current second still shows for the rest of it (spec 7.4).
-// The window stays in the page's history as complete. It fails when Cachet
-// did not store the end (cores before 2026-06 drop it) or still answers
-// that the window is not complete (its clock is behind at). The token
-// needs schedules.manage.
+// The window stays in the page's history as complete. The token needs
+// schedules.manage.
+//
+// It fails unless Cachet answers that the window is complete: when Cachet
+// did not store the end (cores before 2026-06 drop it), when its clock is
+// behind at, and when the window had not started. The last case leaves an
+// inverted window that Cachet lists as upcoming until its start (and that
+// never shows on a component): delete a window that has not started instead.
 // Cachet API: PUT /schedules/{id}
 func (c *Client) CompleteSchedule(ctx context.Context, id int, at time.Time) error {
 	body := map[string]string{"completed_at": scheduleTime(at)}
@@ -208,14 +215,17 @@ func (c *Client) CompleteSchedule(ctx context.Context, id int, at time.Time) err
 	}
 	want := at.UTC().Truncate(time.Second)
 	switch {
+	case d.Status == ScheduleComplete:
+		return nil
+	case d.Status == ScheduleUpcoming:
+		return fmt.Errorf("cachet: PUT /schedules/%d: the window starts at %s, after its new end %s, so Cachet lists it as upcoming; delete a window that has not started",
+			id, d.ScheduledAt.Format(time.RFC3339), want.Format(time.RFC3339))
 	case !d.CompletedAt.Equal(want):
-		return fmt.Errorf("cachet: PUT /schedules/%d: completed_at %s not stored (Cachet answered %q); ending a window over the API needs cachethq/core from 2026-06 on",
+		return fmt.Errorf("cachet: PUT /schedules/%d: completed_at %s not stored (Cachet answered %s); ending a window over the API needs cachethq/core from 2026-06 on",
 			id, want.Format(time.RFC3339), d.CompletedAt.Format(time.RFC3339))
-	case d.Status != ScheduleComplete:
-		return fmt.Errorf("cachet: PUT /schedules/%d: window still has status %d after completed_at %s; is Cachet's clock behind?",
-			id, d.Status, want.Format(time.RFC3339))
 	}
-	return nil
+	return fmt.Errorf("cachet: PUT /schedules/%d: the window is still in progress after completed_at %s; is Cachet's clock behind this host's?",
+		id, want.Format(time.RFC3339))
 }
 
 // DeleteSchedule deletes a window, which then vanishes from the page's

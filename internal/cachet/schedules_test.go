@@ -212,25 +212,32 @@ func TestInProgressSchedules(t *testing.T) {
 }
 
 // CompleteSchedule checks the answer: a core that drops completed_at
-// (BASE) or whose clock is behind the end leaves the window running.
+// (BASE) or whose clock is behind the end leaves the window running, and a
+// window that has not started becomes an inverted, upcoming one.
 func TestCompleteScheduleChecksTheAnswer(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		dialect cachettest.Dialect
-		at      time.Duration
-		wantErr string
+		name       string
+		dialect    cachettest.Dialect
+		notStarted bool
+		at         time.Duration
+		wantErr    string
 	}{
-		{"head_ends", cachettest.Head, -time.Second, ""},
-		{"base_drops_completed_at", cachettest.Base, -time.Second, "not stored"},
-		{"end_not_yet_reached", cachettest.Head, time.Hour, "still has status 1"},
+		{"head_ends", cachettest.Head, false, -time.Second, ""},
+		{"base_drops_completed_at", cachettest.Base, false, -time.Second, "not stored"},
+		{"end_not_yet_reached", cachettest.Head, false, time.Hour, "still in progress"},
+		{"not_started", cachettest.Head, true, -time.Second, "delete a window that has not started"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv, c := setup(t, cachettest.Options{Dialect: tt.dialect}, cachet.Options{})
 			now := time.Now().UTC()
-			id := srv.AddSchedule(cachettest.Schedule{Name: "w", ScheduledAt: now.Add(-time.Hour), CompletedAt: now.Add(2 * time.Hour)})
+			start := now.Add(-time.Hour)
+			if tt.notStarted {
+				start = now.Add(time.Hour)
+			}
+			id := srv.AddSchedule(cachettest.Schedule{Name: "w", ScheduledAt: start, CompletedAt: now.Add(2 * time.Hour)})
 			err := c.CompleteSchedule(t.Context(), id, now.Add(tt.at))
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("CompleteSchedule: err = %v, want %q", err, tt.wantErr)
