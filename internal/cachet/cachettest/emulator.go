@@ -123,6 +123,8 @@ type Emulator struct {
 	incidents  map[int]*incident
 	updates    map[int]*update
 	schedules  map[int]*schedule
+	// scheduleUpdates share the updates id sequence with incident updates.
+	scheduleUpdates map[int]*scheduleUpdate
 	// componentRows and groupRows are the tables' physical row order,
 	// which their indexes return when no sort is asked for.
 	componentRows *heap
@@ -154,18 +156,19 @@ func New(opts Options) *Emulator {
 		opts.Now = time.Now
 	}
 	return &Emulator{
-		opts:          opts,
-		seq:           map[string]int{},
-		components:    map[int]*component{},
-		groups:        map[int]*group{},
-		incidents:     map[int]*incident{},
-		updates:       map[int]*update{},
-		schedules:     map[int]*schedule{},
-		componentRows: newHeap(1),
-		groupRows:     newHeap(2),
-		scheduleRows:  newHeap(3),
-		stats:         Stats{ByRoute: map[string]int{}},
-		windows:       map[string]*window{},
+		opts:            opts,
+		seq:             map[string]int{},
+		components:      map[int]*component{},
+		groups:          map[int]*group{},
+		incidents:       map[int]*incident{},
+		updates:         map[int]*update{},
+		schedules:       map[int]*schedule{},
+		scheduleUpdates: map[int]*scheduleUpdate{},
+		componentRows:   newHeap(1),
+		groupRows:       newHeap(2),
+		scheduleRows:    newHeap(3),
+		stats:           Stats{ByRoute: map[string]int{}},
+		windows:         map[string]*window{},
 	}
 }
 

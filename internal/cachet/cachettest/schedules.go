@@ -567,9 +567,172 @@ func (rc *renderCtx) schedule(s *schedule) obj {
 			}
 			rels = append(rels, kv{"components", obj{{"data", data}}})
 		case "updates":
-			// Schedule updates are not emulated: every window has none.
-			rels = append(rels, kv{"updates", obj{{"data", []any{}}}})
+			data := []any{}
+			for _, u := range e.updatesOfSchedule(s.id) {
+				data = append(data, ident("updates", u.id))
+				rc.included.add("updates", u.id, func() obj { return rc.scheduleUpdate(u, false) })
+			}
+			rels = append(rels, kv{"updates", obj{{"data", data}}})
 		}
 	}
 	return resource("schedules", s.id, attrs, rels)
+}
+
+// scheduleUpdate is a row of the polymorphic updates table that belongs to
+// a schedule; it shares the id sequence with incident updates.
+type scheduleUpdate struct {
+	id         int
+	scheduleID int
+	message    string
+	created    time.Time
+	updated    time.Time
+}
+
+// updatesOfSchedule returns the updates of schedule id, by id.
+func (e *Emulator) updatesOfSchedule(id int) []*scheduleUpdate {
+	var out []*scheduleUpdate
+	for _, uid := range sortedKeys(e.scheduleUpdates) {
+		if u := e.scheduleUpdates[uid]; u.scheduleID == id {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (e *Emulator) scheduleUpdateQuery() allowed {
+	return allowed{includes: []string{"schedule"}, sorts: []string{"created_at"}}
+}
+
+// serveScheduleUpdates serves /schedules/{id}/updates. Reads have no
+// publish scoping: an embargoed schedule's updates, and with
+// include=schedule the schedule itself, are public (spec 7.4).
+func (e *Emulator) serveScheduleUpdates(req *request) response {
+	s, resp, ok := e.findSchedule(req)
+	if !ok {
+		return resp
+	}
+	if req.method == http.MethodPost {
+		return e.writeScheduleUpdate(req, s, nil)
+	}
+	if resp, ok := e.checkQuery(req, e.scheduleUpdateQuery()); !ok {
+		return resp
+	}
+	perPage, perOut, ok := req.q.perPage(e.opts.Dialect)
+	if !ok {
+		return e.serverError(req.r)
+	}
+	// No default order: rows come in insertion order, as SQLite gave them.
+	rows := e.updatesOfSchedule(s.id)
+	if len(req.q.sorts) > 0 {
+		desc := req.q.sorts[0].desc
+		slices.SortStableFunc(rows, func(x, y *scheduleUpdate) int {
+			c := x.created.Compare(y.created)
+			if desc {
+				c = -c
+			}
+			return cmp.Or(c, cmp.Compare(x.id, y.id))
+		})
+	}
+	rc := e.render(req)
+	number := req.q.pageNumber()
+	lo, hi, more := paginate(len(rows), number, perPage)
+	var data []any
+	for _, u := range rows[lo:hi] {
+		data = append(data, rc.scheduleUpdate(u, true))
+	}
+	return apiResp(http.StatusOK, rc.list(req.path, data, page{number: number, perPageOut: perOut, offset: lo, more: more}))
+}
+
+// serveScheduleUpdate serves /schedules/{id}/updates/{update}; the binding
+// is scoped, so an update of another schedule is a 404.
+func (e *Emulator) serveScheduleUpdate(req *request) response {
+	s, resp, ok := e.findSchedule(req)
+	if !ok {
+		return resp
+	}
+	raw := req.params[1]
+	id, ok := bind(raw)
+	if !ok {
+		return e.serverError(req.r)
+	}
+	u := e.scheduleUpdates[id]
+	if u == nil || u.scheduleID != s.id {
+		return e.notFound(req.r, "Update", raw)
+	}
+	switch req.method {
+	case http.MethodGet:
+		if resp, ok := e.checkQuery(req, allowed{includes: e.scheduleUpdateQuery().includes, showOnly: true}); !ok {
+			return resp
+		}
+		rc := e.render(req)
+		return apiResp(http.StatusOK, rc.single(rc.scheduleUpdate(u, true)))
+	case http.MethodDelete:
+		if !e.can("schedule-updates.delete") {
+			return e.forbidden(req.r)
+		}
+		delete(e.scheduleUpdates, id)
+		return noContent()
+	}
+	return e.writeScheduleUpdate(req, s, u)
+}
+
+// writeScheduleUpdate creates (u == nil) or edits a schedule update. A
+// create at HEAD may carry completed_at, which ends or moves the window
+// (spec 7.6); an edit takes the message only.
+func (e *Emulator) writeScheduleUpdate(req *request, s *schedule, u *scheduleUpdate) response {
+	head := e.opts.Dialect == Head
+	v := e.validator(req.in)
+	if u == nil {
+		v.field("message", required(), str())
+		if head {
+			v.field("completed_at", nullable, date())
+		}
+	} else {
+		v.field("message", str())
+	}
+	if body, ok := v.result(); !ok {
+		return e.invalid(req.r, body)
+	}
+	if !e.can("schedule-updates.manage") {
+		return e.forbidden(req.r)
+	}
+	now := e.opts.Now()
+	status := http.StatusOK
+	if u == nil {
+		u = &scheduleUpdate{id: e.nextID("updates"), scheduleID: s.id, created: now, updated: now}
+		e.scheduleUpdates[u.id] = u
+		status = http.StatusCreated
+		if x, ok := req.in["completed_at"].(string); ok && head {
+			t, _ := parseDate(x)
+			s.completedAt = ptr(t.Truncate(time.Second))
+			s.updated = now
+			e.scheduleRows.write(s.id)
+		}
+	}
+	if x, ok := req.in["message"]; ok {
+		if asString(x) != u.message && status == http.StatusOK {
+			u.updated = now
+		}
+		u.message = asString(x)
+	}
+	writeIncludes(req, e.scheduleUpdateQuery())
+	rc := e.render(req)
+	return apiResp(status, rc.single(rc.scheduleUpdate(u, true)))
+}
+
+func (rc *renderCtx) scheduleUpdate(u *scheduleUpdate, primary bool) obj {
+	attrs := obj{
+		{"id", u.id}, {"updateable_id", u.scheduleID}, {"updateable_type", "schedule"},
+		{"message", u.message}, {"created", rc.ts(&u.created)}, {"updated", rc.ts(&u.updated)},
+	}
+	var rels obj
+	if primary && rc.has("schedule") {
+		var data any
+		if s := rc.e.schedules[u.scheduleID]; s != nil && !s.deleted {
+			data = ident("schedules", s.id)
+			rc.included.add("schedules", s.id, func() obj { return rc.schedule(s) })
+		}
+		rels = append(rels, kv{"schedule", obj{{"data", data}}})
+	}
+	return resource("updates", u.id, attrs, rels)
 }

@@ -544,3 +544,76 @@ func TestScheduleBase(t *testing.T) {
 		t.Errorf("BASE LatestStatus = %d, want the baseline 1", got)
 	}
 }
+
+// Spec 7.1, 7.4 and 7.6: schedule updates. A note with completed_at ends
+// the window; edits take the message only; reads are not publish-scoped;
+// the binding is scoped to the schedule; the abilities are their own.
+func TestScheduleUpdates(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	a := admin(t, s)
+	comp := s.AddComponent(Component{Name: "c", Status: 1, Enabled: true})
+	w := s.AddSchedule(Schedule{Name: "w", ScheduledAt: epoch.Add(-time.Hour), Impacts: []Impact{{comp, 6}}})
+	embargoed := s.AddSchedule(Schedule{Name: "e", ScheduledAt: epoch.Add(-time.Hour), PublishedAt: epoch.Add(time.Hour)})
+	s.AddIncident(Incident{Name: "i", Status: 1, Updates: []Update{{Status: 1, Message: "first"}}}) // update 1
+
+	a.do("POST", "/schedules/"+itoa(w)+"/updates", map[string]any{"completed_at": "x"}).want(t, http.StatusUnprocessableEntity)
+	r := a.do("POST", "/schedules/"+itoa(w)+"/updates", map[string]any{"message": "Work finished", "completed_at": rfc(epoch.Add(-time.Second))}).want(t, http.StatusCreated)
+	want := map[string]any{"id": float64(2), "updateable_id": float64(w), "updateable_type": "schedule", "message": "Work finished"}
+	for k, v := range want {
+		if got := get(r.body, "data", "attributes", k); got != v {
+			t.Errorf("created update %s = %v, want %v", k, got, v)
+		}
+	}
+	if has(get(r.body, "data", "attributes"), "status") {
+		t.Errorf("schedule update carries a status: %s", r.raw)
+	}
+	if st, latest := a.scheduleStatus(w), s.LatestStatus(comp); st != 2 || latest != 1 {
+		t.Errorf("after a note with completed_at: status %d latest %d, want 2 and 1", st, latest)
+	}
+	a.do("PATCH", "/schedules/"+itoa(w)+"/updates/2", map[string]any{"message": "Done", "completed_at": rfc(epoch.Add(time.Hour))}).want(t, http.StatusOK)
+	if got := a.scheduleStatus(w); got != 2 {
+		t.Errorf("an edit moved the window: status %d, want 2", got)
+	}
+	r = guest(t, s).do("GET", "/schedules/"+itoa(w)+"?include=updates", nil).want(t, http.StatusOK)
+	if got := get(r.body, "included", 0, "attributes", "message"); got != "Done" {
+		t.Errorf("included update message = %v, want Done", got)
+	}
+
+	a.do("POST", "/schedules/"+itoa(embargoed)+"/updates", map[string]any{"message": "secret"}).want(t, http.StatusCreated)
+	r = guest(t, s).do("GET", "/schedules/"+itoa(embargoed)+"/updates?include=schedule", nil).want(t, http.StatusOK)
+	if len(asList(r.body["data"])) != 1 || get(r.body, "included", 0, "type") != "schedules" {
+		t.Errorf("embargoed schedule's updates should leak to guests with the schedule: %s", r.raw)
+	}
+	guest(t, s).do("GET", "/schedules/"+itoa(embargoed)+"/updates/2", nil).want(t, http.StatusNotFound)
+	guest(t, s).do("GET", "/schedules/"+itoa(w)+"/updates?filter[x]=1", nil).want(t, http.StatusBadRequest)
+
+	for _, tt := range []struct {
+		abilities []string
+		method    string
+		want      int
+	}{
+		{[]string{"schedules.manage"}, "POST", 403},
+		{[]string{"schedule-updates.manage"}, "POST", 201},
+		{[]string{"schedule-updates.manage"}, "DELETE", 403},
+		{[]string{"schedule-updates.delete"}, "DELETE", 204},
+	} {
+		s := start(t, Options{Abilities: tt.abilities})
+		id := s.AddSchedule(Schedule{Name: "w", ScheduledAt: epoch})
+		path := "/schedules/" + itoa(id) + "/updates"
+		if tt.method == "DELETE" {
+			path += "/" + itoa(addScheduleUpdate(s, id, "note"))
+		}
+		admin(t, s).do(tt.method, path, map[string]any{"message": "m"}).want(t, tt.want)
+	}
+}
+
+// addScheduleUpdate stores a note on a schedule without the API (and its
+// abilities).
+func addScheduleUpdate(s *Server, scheduleID int, message string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextID("updates")
+	s.scheduleUpdates[id] = &scheduleUpdate{id: id, scheduleID: scheduleID, message: message, created: epoch, updated: epoch}
+	return id
+}
