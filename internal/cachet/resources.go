@@ -308,20 +308,23 @@ func decodeMeta(raw json.RawMessage) (map[string]any, error) {
 // list walks every page of a collection. Cachet's links carry only ?page=N,
 // dropping filters and per_page, so the next request is rebuilt from q.
 //
-// Every walk is sorted (by id unless q says otherwise): the components and
-// groups indexes have no default order, and on PostgreSQL an unsorted walk
-// skips and repeats rows while anything writes (spec 1.5).
+// Every walk is sorted (by id unless q says otherwise): the components,
+// groups and schedules indexes have no default order, and on PostgreSQL an
+// unsorted walk skips and repeats rows while anything writes (spec 1.5).
+// Pages hold Options.PerPage rows unless q sets per_page.
 func list[T any](ctx context.Context, c *Client, route string, q url.Values, dec func(resource) (T, error)) ([]T, error) {
 	var out []T
 	q = cloneValues(q)
 	if !q.Has("sort") {
 		q.Set("sort", "id")
 	}
-	q.Set("per_page", strconv.Itoa(c.perPage))
+	if !q.Has("per_page") {
+		q.Set("per_page", strconv.Itoa(c.perPage))
+	}
 	for n := 1; ; n++ {
 		if n > c.maxPages {
 			return nil, &LimitError{Method: "GET", URL: c.endpoint(route),
-				Err:  fmt.Errorf("links.next still set after %d pages of %d", c.maxPages, c.perPage),
+				Err:  fmt.Errorf("links.next still set after %d pages of %s", c.maxPages, q.Get("per_page")),
 				Hint: "check that CACHET_API_URL points at Cachet's API (its pages end), or raise the page limit if Cachet really holds this many objects"}
 		}
 		q.Set("page", strconv.Itoa(n))

@@ -6,11 +6,11 @@
 //
 // It reproduces the JSON:API envelope, simple pagination, spatie query-builder
 // filters, Laravel validation and error ordering, abilities, visibility
-// scoping and the derived component status of two cachethq/core revisions
-// (see Dialect), and it can inject faults: errors, delays, resets and lost
-// responses. Like PostgreSQL, it returns the components and groups indexes
-// in heap order when no sort is asked for: not the id order, and moving as
-// rows are written (see heap).
+// scoping, the derived component status and maintenance schedules of two
+// cachethq/core revisions (see Dialect), and it can inject faults: errors,
+// delays, resets and lost responses. Like PostgreSQL, it returns the components, groups and
+// schedules indexes in heap order when no sort is asked for: not the id
+// order, and moving as rows are written (see heap).
 package cachettest
 
 import (
@@ -122,10 +122,14 @@ type Emulator struct {
 	groups     map[int]*group
 	incidents  map[int]*incident
 	updates    map[int]*update
+	schedules  map[int]*schedule
+	// scheduleUpdates share the updates id sequence with incident updates.
+	scheduleUpdates map[int]*scheduleUpdate
 	// componentRows and groupRows are the tables' physical row order,
 	// which their indexes return when no sort is asked for.
 	componentRows *heap
 	groupRows     *heap
+	scheduleRows  *heap
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -152,16 +156,19 @@ func New(opts Options) *Emulator {
 		opts.Now = time.Now
 	}
 	return &Emulator{
-		opts:          opts,
-		seq:           map[string]int{},
-		components:    map[int]*component{},
-		groups:        map[int]*group{},
-		incidents:     map[int]*incident{},
-		updates:       map[int]*update{},
-		componentRows: newHeap(1),
-		groupRows:     newHeap(2),
-		stats:         Stats{ByRoute: map[string]int{}},
-		windows:       map[string]*window{},
+		opts:            opts,
+		seq:             map[string]int{},
+		components:      map[int]*component{},
+		groups:          map[int]*group{},
+		incidents:       map[int]*incident{},
+		updates:         map[int]*update{},
+		schedules:       map[int]*schedule{},
+		scheduleUpdates: map[int]*scheduleUpdate{},
+		componentRows:   newHeap(1),
+		groupRows:       newHeap(2),
+		scheduleRows:    newHeap(3),
+		stats:           Stats{ByRoute: map[string]int{}},
+		windows:         map[string]*window{},
 	}
 }
 

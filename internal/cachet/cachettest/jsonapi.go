@@ -169,7 +169,10 @@ func metaValue(m map[string]any) any {
 type componentView struct {
 	pivot    *int // component_status when serialised under an incident
 	groupRel bool // add relationships.group (include=components.group)
-	primary  bool // top-level resource: honours include=group/incidents/meta
+	// scopeGroup drops a group the caller may not see from groupRel, as
+	// the schedules' include=components.group does at HEAD.
+	scopeGroup bool
+	primary    bool // top-level resource: honours include=group/incidents/meta
 }
 
 func (rc *renderCtx) component(c *component, v componentView) obj {
@@ -202,7 +205,7 @@ func (rc *renderCtx) component(c *component, v componentView) obj {
 	groupRel := func() {
 		var data any
 		if c.groupID != nil {
-			if g := e.groups[*c.groupID]; g != nil {
+			if g := e.groups[*c.groupID]; g != nil && !(v.scopeGroup && e.opts.Dialect == Head && !groupViewable(g, rc.authed)) {
 				data = ident("componentGroups", g.id)
 				rc.included.add("componentGroups", g.id, func() obj { return rc.group(g, groupView{}) })
 			}

@@ -45,6 +45,14 @@ func match(seg []string) (route, []string, bool) {
 		return route{"/component-groups", collection, (*Emulator).serveGroups}, nil, true
 	case len(seg) == 2 && seg[0] == "component-groups":
 		return route{"/component-groups/{id}", member, (*Emulator).serveGroup}, seg[1:], true
+	case len(seg) == 1 && seg[0] == "schedules":
+		return route{"/schedules", collection, (*Emulator).serveSchedules}, nil, true
+	case len(seg) == 2 && seg[0] == "schedules":
+		return route{"/schedules/{id}", member, (*Emulator).serveSchedule}, seg[1:], true
+	case len(seg) == 3 && seg[0] == "schedules" && seg[2] == "updates":
+		return route{"/schedules/{id}/updates", collection, (*Emulator).serveScheduleUpdates}, seg[1:2], true
+	case len(seg) == 4 && seg[0] == "schedules" && seg[2] == "updates":
+		return route{"/schedules/{id}/updates/{update}", member, (*Emulator).serveScheduleUpdate}, []string{seg[1], seg[3]}, true
 	case len(seg) == 1 && seg[0] == "incidents":
 		return route{"/incidents", collection, (*Emulator).serveIncidents}, nil, true
 	case len(seg) == 2 && seg[0] == "incidents":

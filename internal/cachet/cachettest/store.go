@@ -229,8 +229,10 @@ func (e *Emulator) Incidents() []Incident {
 }
 
 // LatestStatus is the effective status of a component as HEAD's
-// latest_status computes it (spec 2.4): the most severe of the baseline and
-// the impacts of unresolved, public, published incidents. In the Base
+// latest_status computes it (spec 2.4, 7.5): the baseline, replaced by the
+// most severe impact of the published schedules in progress on it, then the
+// most severe of that and the impacts of unresolved, public, published
+// incidents. In the Base
 // dialect it is the baseline. It is 0 for an unknown or deleted component,
 // or a null status.
 func (e *Emulator) LatestStatus(componentID int) int {
@@ -417,6 +419,9 @@ func (e *Emulator) latestStatus(c *component) int {
 	best := deref(c.status)
 	if best == 0 {
 		best = 5
+	}
+	if m, ok := e.maintenance(c.id); ok {
+		best = m
 	}
 	for _, i := range e.incidents {
 		if i.deleted || i.status > 3 || i.visible != 1 || !e.published(i) {

@@ -76,7 +76,7 @@ func TestContract(t *testing.T) {
 			srv.AddComponent(cachettest.Component{Name: "someone else's", Status: 1, Enabled: true})
 			run(t, target{name: "emulator " + d.String(), url: srv.APIURL(), token: cachettest.DefaultToken})
 			t.Cleanup(func() {
-				if n := len(srv.Components()) + len(srv.Incidents()) + len(srv.Groups()); n != 1 {
+				if n := len(srv.Components()) + len(srv.Incidents()) + len(srv.Groups()) + len(srv.Schedules()); n != 1 {
 					t.Errorf("%d objects left in the emulator after cleanup, want only the one seeded", n)
 				}
 			})
@@ -86,7 +86,7 @@ func TestContract(t *testing.T) {
 		url, token := os.Getenv("CACHET_API_URL"), os.Getenv("CACHET_API_TOKEN")
 		switch {
 		case url == "" || token == "":
-			t.Skip("live Cachet skipped: CACHET_API_URL and CACHET_API_TOKEN are not set; set both (e.g. http://cachet/api and a token with components.*, component-groups.*, incidents.* and incident-updates.manage) to check a live Cachet too")
+			t.Skip("live Cachet skipped: CACHET_API_URL and CACHET_API_TOKEN are not set; set both (e.g. http://cachet/api and a token with components.*, component-groups.*, incidents.*, incident-updates.manage and schedules.*) to check a live Cachet too")
 		case !*live:
 			t.Skip("live Cachet skipped: CACHET_API_URL is set but -contract.live is not; run make contract")
 		}
@@ -109,6 +109,7 @@ func run(t *testing.T, tg target) {
 	t.Run("incident_update_resolves", f.incidentUpdateResolves)
 	t.Run("not_found_shape", f.notFoundShape)
 	t.Run("validation_shape", f.validationShape)
+	t.Run("schedule_window", f.scheduleWindow)
 }
 
 type fixture struct {
@@ -502,5 +503,92 @@ func (f *fixture) validationShape(t *testing.T) {
 	}
 	if n := len(f.ours(t)); n != 0 {
 		t.Errorf("%d components of this run exist after invalid creates, want 0", n)
+	}
+}
+
+// A maintenance window on a component (spec 7.6, 7.11): in progress at
+// once, Under Maintenance on the component's latest_status while its
+// status stays, found by its tag, ended with completed_at = now − 1 s,
+// then deleted. Cores without metadata (BASE) only check the 422 shape:
+// schedules are a HEAD feature there. On a live Cachet the window is
+// public for the few seconds the check runs.
+func (f *fixture) scheduleWindow(t *testing.T) {
+	_, err := f.c.CreateSchedule(t.Context(), cachet.NewSchedule{Message: "contract probe", ScheduledAt: time.Now()})
+	var ae *cachet.APIError
+	if !errors.As(err, &ae) || !errors.Is(err, cachet.ErrValidation) || len(ae.Fields["name"]) == 0 {
+		t.Errorf("create without a name: err = %v, want a 422 with an error for name", err)
+	}
+	comp := f.component(t, "maintenance", cachet.ComponentFields{Status: cachet.Ptr(status.Operational), Enabled: cachet.Ptr(false)})
+	if !f.keepsMeta(t, comp.ID) {
+		t.Logf("%s keeps no metadata (BASE): schedules are a HEAD feature, the window checks are skipped", f.tg.name)
+		return
+	}
+	key, tag := "statusbridge_contract", f.prefix+"window"
+	now := time.Now()
+	w, err := f.c.CreateSchedule(t.Context(), cachet.NewSchedule{
+		Name: f.prefix + "window", Message: "contract probe", ScheduledAt: now.Add(-5 * time.Second), CompletedAt: now.Add(10 * time.Minute),
+		Components: []cachet.Impact{{ComponentID: comp.ID, Status: status.UnderMaintenance}}, Meta: map[string]any{key: tag},
+	})
+	if errors.Is(err, cachet.ErrForbidden) {
+		t.Skipf("the token lacks schedules.manage: add schedules.manage and schedules.delete to check schedules (%v)", err)
+	}
+	if err != nil {
+		t.Fatalf("CreateSchedule: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := f.c.DeleteSchedule(ctx, w.ID); err != nil && !errors.Is(err, cachet.ErrNotFound) {
+			t.Errorf("cleanup: delete schedule %d: %v", w.ID, err)
+		}
+	})
+	if w.Status != cachet.ScheduleInProgress || !slices.Equal(w.ComponentIDs, []int{comp.ID}) {
+		t.Errorf("create answer = %+v, want in progress on component %d (is Cachet's clock behind this host's?)", w, comp.ID)
+	}
+	statuses := func() (status.Status, status.Status) {
+		t.Helper()
+		c, err := f.c.Component(t.Context(), comp.ID)
+		if err != nil {
+			t.Fatalf("Component(%d): %v", comp.ID, err)
+		}
+		return c.Status, c.LatestStatus
+	}
+	if st, latest := statuses(); st != status.Operational || latest != status.UnderMaintenance {
+		t.Errorf("during the window: status %d, latest_status %d; want 1 and 6", st, latest)
+	}
+	running, err := f.c.InProgressSchedules(t.Context())
+	if err != nil {
+		t.Fatalf("InProgressSchedules: %v", err)
+	}
+	if i := slices.IndexFunc(running, func(s cachet.Schedule) bool { return s.ID == w.ID }); i < 0 || !slices.Contains(running[i].ComponentIDs, comp.ID) {
+		t.Errorf("InProgressSchedules lacks window %d on component %d: %+v", w.ID, comp.ID, running)
+	}
+	found, err := f.c.SchedulesWithMeta(t.Context(), key, tag)
+	if err != nil {
+		t.Fatalf("SchedulesWithMeta: %v", err)
+	}
+	if len(found) != 1 || found[0].ID != w.ID || found[0].Meta[key] != tag {
+		t.Errorf("SchedulesWithMeta(%s=%s) = %+v, want window %d with its tag", key, tag, found, w.ID)
+	}
+
+	if err := f.c.CompleteSchedule(t.Context(), w.ID, time.Now().Add(-time.Second)); err != nil {
+		t.Fatalf("CompleteSchedule: %v", err)
+	}
+	if st, latest := statuses(); st != status.Operational || latest != status.Operational {
+		t.Errorf("after the window: status %d, latest_status %d; want 1 and 1", st, latest)
+	}
+	if found, err := f.c.SchedulesWithMeta(t.Context(), key, tag); err != nil || len(found) != 0 {
+		t.Errorf("SchedulesWithMeta after completion = %+v, %v; want none", found, err)
+	}
+	running, err = f.c.InProgressSchedules(t.Context())
+	if err != nil || slices.ContainsFunc(running, func(s cachet.Schedule) bool { return s.ID == w.ID }) {
+		t.Errorf("InProgressSchedules after completion = %+v, %v; want window %d gone", running, err, w.ID)
+	}
+
+	if err := f.c.DeleteSchedule(t.Context(), w.ID); err != nil {
+		t.Fatalf("DeleteSchedule: %v", err)
+	}
+	if err := f.c.CompleteSchedule(t.Context(), w.ID, time.Now()); !errors.Is(err, cachet.ErrNotFound) {
+		t.Errorf("CompleteSchedule of a deleted window: err = %v, want ErrNotFound", err)
 	}
 }
