@@ -155,3 +155,18 @@ func fingerprint(labels template.KV) string {
 	}
 	return fmt.Sprintf("%016x", h.Sum64())
 }
+
+// Fires reports whether msg carries a firing alert named name, whatever its
+// other labels: the heartbeat (spec §13), Alertmanager's always-firing
+// Watchdog routed to statusbridge, is no status-page alert.
+func Fires(msg *Message, name string) bool {
+	if msg == nil || msg.Data == nil || name == "" {
+		return false
+	}
+	for _, a := range msg.Alerts {
+		if a.Labels[labelAlertName] == name && a.Status == statusFiring {
+			return true
+		}
+	}
+	return false
+}

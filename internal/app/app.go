@@ -60,7 +60,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	br := bridge.New(bridge.Options{Cachet: client, Renderer: o.Renderer, Logger: o.Logger, Config: o.Config, Targets: o.Targets,
-		Resync: o.Resync, DiscoveredTTL: o.DiscoveredTTL})
+		Resync: o.Resync, DiscoveredTTL: o.DiscoveredTTL, HeartbeatTimeout: o.heartbeatTimeout()})
 	metrics.Watch(o.Registry, bridgeSource{br})
 	var page http.Handler
 	if o.StatusPage != "" {
@@ -77,6 +77,8 @@ func New(o Options) (*App, error) {
 		Observe:          m.Webhook,
 		ObserveAlerts:    m.Alerts,
 		ObserveAuth:      m.AuthRejected,
+		HeartbeatAlert:   o.HeartbeatAlert,
+		Heartbeat:        br.Beat,
 		ObserveTruncated: m.Truncated,
 		Page:             page,
 		Ready:            br.Ready,

@@ -75,7 +75,7 @@ func (s bridgeSource) Pending() int { return s.br.Pending() }
 func (s bridgeSource) Health() metrics.Health {
 	h := s.br.Health()
 	return metrics.Health{Reachable: h.Reachable, Authorised: h.Authorised, Permanent: h.Permanent,
-		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal}
+		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal, HeartbeatLastSeen: s.br.HeartbeatLastSeen()}
 }
 
 // maxHealthWarnings bounds the permanent failures /-/healthy lists.

@@ -41,6 +41,12 @@ type Options struct {
 	Cachet cachet.Options
 	// Resync is how often the bridge re-reads Cachet to repair drift; 0 never.
 	Resync time.Duration
+	// HeartbeatAlert names the alert (e.g. Watchdog) whose notifications
+	// are the heartbeat; empty turns the dead-man's switch off.
+	// HeartbeatTimeout is how long without one before every visible
+	// component shows Unknown; default 10 min.
+	HeartbeatAlert   string
+	HeartbeatTimeout time.Duration
 	// DiscoveredTTL is how long the bridge remembers a target seen only in
 	// alerts after its last firing alert; 0 means the bridge's default.
 	DiscoveredTTL time.Duration
@@ -84,4 +90,15 @@ type WebConfig struct {
 	TLS bool
 	// Users is whether basic_auth_users guard every route.
 	Users bool
+}
+
+// heartbeatTimeout is the bridge's: 0 (off) without a heartbeat alert.
+func (o Options) heartbeatTimeout() time.Duration {
+	switch {
+	case o.HeartbeatAlert == "":
+		return 0
+	case o.HeartbeatTimeout <= 0:
+		return 10 * time.Minute
+	}
+	return o.HeartbeatTimeout
 }

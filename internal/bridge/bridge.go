@@ -63,6 +63,10 @@ type Options struct {
 	// Probe is how often Run checks that Cachet answers and accepts the
 	// token, for Ready; default 30 s.
 	Probe time.Duration
+	// HeartbeatTimeout, when positive, turns the dead-man's switch on
+	// (spec §13): without a Beat for that long, every visible component
+	// shows Unknown until the next one.
+	HeartbeatTimeout time.Duration
 	// RestartHold is how long, after a start that finds a visible
 	// component worse than its hidden components say, the page keeps it
 	// so while Alertmanager sends again what was not acknowledged; default
@@ -95,7 +99,14 @@ type Bridge struct {
 	resync      time.Duration
 	ttl         time.Duration
 	restartHold time.Duration
-	now         func() time.Time
+	// heartbeat is the dead-man's switch's timeout, 0 off; lastBeat the
+	// last heartbeat (the start until one comes), beatLost whether the
+	// page shows Unknown for want of one.
+	heartbeat time.Duration
+	lastBeat  time.Time
+	seenBeat  time.Time // zero until the first heartbeat
+	beatLost  bool
+	now       func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target
@@ -133,6 +144,7 @@ func New(o Options) *Bridge {
 		resync:      o.Resync,
 		ttl:         o.DiscoveredTTL,
 		restartHold: o.RestartHold,
+		heartbeat:   o.HeartbeatTimeout,
 		now:         o.Now,
 		targets:     map[string]*target{},
 		services:    map[string]*service{},
@@ -163,6 +175,7 @@ func New(o Options) *Bridge {
 	if b.restartHold <= 0 {
 		b.restartHold = 2 * time.Minute
 	}
+	b.lastBeat = b.now()
 	b.backoff = backoff.Policy{Min: b.retryMin, Max: b.retryMax}
 	b.probe = o.Probe
 	if b.probe <= 0 {

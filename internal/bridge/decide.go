@@ -80,6 +80,10 @@ type incidentStep struct {
 // open is looked for before anything else; after a person resolved the
 // incident, none opens until the outage is over.
 func decideIncident(s incidentState) incidentStep {
+	if s.want == status.Unknown {
+		// The heartbeat is lost: nothing is known, so nothing is said.
+		return incidentStep{kind: incidentDone}
+	}
 	for _, id := range s.stale {
 		if !s.tried[id] {
 			return nextResolve(id, s)

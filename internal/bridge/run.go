@@ -23,6 +23,8 @@ func (b *Bridge) Run(ctx context.Context) {
 	defer sweep.Stop()
 	probe := time.NewTicker(b.probe)
 	defer probe.Stop()
+	beat := time.NewTicker(b.heartbeatEvery())
+	defer beat.Stop()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -40,6 +42,8 @@ func (b *Bridge) Run(ctx context.Context) {
 			}
 		case <-probe.C:
 			b.probeTick(ctx)
+		case <-beat.C:
+			b.checkHeartbeat()
 		case <-resync:
 			if err := b.Resync(ctx); err != nil {
 				b.log.Warn("resync with cachet failed; retrying later", "err", err)

@@ -82,6 +82,10 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 		return serviceView{s: s, alerts: m.alerts}, true
 	}
 	now := b.now()
+	if b.beatLost {
+		// The pipeline is dead: what statusbridge knows may be stale.
+		m.computed = status.Unknown
+	}
 	start := now
 	if s.fresh {
 		// After a restart, a recovery window runs from the last recovery

@@ -29,6 +29,8 @@ type ServeFlags struct {
 	Resync, DiscoveredTTL     time.Duration
 	AMURL, AMUser, AMSilenced string
 	AMInterval                time.Duration
+	HeartbeatAlert            string
+	HeartbeatTimeout          time.Duration
 }
 
 // Register defines serve's flags, grouped as --help lists them. The
@@ -60,6 +62,11 @@ func (f *ServeFlags) Register(fl *Flags) {
 	fl.Env("alertmanager-silenced", "ALERTMANAGER_SILENCED")
 	fl.Duration(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
 	fl.Env("discovered-ttl", "STATUSBRIDGE_DISCOVERED_TTL")
+	fl.Group("Heartbeat")
+	fl.String(&f.HeartbeatAlert, "heartbeat-alert", "", "alert whose notifications are the pipeline's heartbeat, e.g. Watchdog (empty: off)")
+	fl.Env("heartbeat-alert", "STATUSBRIDGE_HEARTBEAT_ALERT")
+	fl.Duration(&f.HeartbeatTimeout, "heartbeat-timeout", 10*time.Minute, "without a heartbeat for this long, every visible component shows Unknown")
+	fl.Env("heartbeat-timeout", "STATUSBRIDGE_HEARTBEAT_TIMEOUT")
 	f.registerLog(fl)
 }
 
@@ -67,6 +74,9 @@ func (f *ServeFlags) Register(fl *Flags) {
 // configuration files, their incident texts and the webhook users. The
 // Cachet credentials are the flags' as given; the caller settles them.
 func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options, error) {
+	if f.HeartbeatAlert != "" && f.HeartbeatTimeout <= 0 {
+		return app.Options{}, fmt.Errorf("%w: --heartbeat-timeout %v: it must be positive, e.g. 10m (the default); the heartbeat alert should fire more often than that", ErrUsage, f.HeartbeatTimeout)
+	}
 	if f.DiscoveredTTL <= 0 {
 		return app.Options{}, fmt.Errorf("%w: --discovered-ttl %v: it must be positive, e.g. 24h (the default) or 1h (set --discovered-ttl or STATUSBRIDGE_DISCOVERED_TTL)", ErrUsage, f.DiscoveredTTL)
 	}
@@ -113,6 +123,8 @@ func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options
 		Cachet:               cachet.Options{BaseURL: f.CachetURL, Token: f.CachetToken},
 		Resync:               f.Resync,
 		DiscoveredTTL:        f.DiscoveredTTL,
+		HeartbeatAlert:       f.HeartbeatAlert,
+		HeartbeatTimeout:     f.HeartbeatTimeout,
 		Users:                users,
 		WebConfig:            wc,
 		Warnings:             warnings,

@@ -30,6 +30,9 @@ type Source interface {
 // Health is the bridge's view of Cachet, one field per failure class an
 // operator alerts on (spec §11).
 type Health struct {
+	// HeartbeatLastSeen is when the heartbeat alert last fired; zero
+	// when it never did (or no --heartbeat-alert is set).
+	HeartbeatLastSeen         time.Time
 	Reachable, Authorised     bool
 	Permanent                 int
 	PermanentTotal, LostTotal uint64
@@ -182,6 +185,8 @@ var (
 		"Cachet objects whose writes Cachet refuses for good (4xx other than 401, 403, 404, 429); retried at resync.", nil, nil)
 	permanentTotalDesc = prometheus.NewDesc("statusbridge_cachet_permanent_failures_total",
 		"Writes Cachet refused for good, counted once per object and cause.", nil, nil)
+	heartbeatDesc = prometheus.NewDesc("statusbridge_heartbeat_last_seen_timestamp_seconds",
+		"When a notification last carried the firing --heartbeat-alert (e.g. Watchdog); 0 when none has since the start.", nil, nil)
 	lostTotalDesc = prometheus.NewDesc("statusbridge_cachet_lost_objects_total",
 		"Cachet objects found deleted (404 on a known id) and looked up again.", nil, nil)
 )
@@ -199,6 +204,7 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- permanentDesc
 	ch <- permanentTotalDesc
 	ch <- lostTotalDesc
+	ch <- heartbeatDesc
 }
 
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -219,6 +225,11 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(permanentDesc, prometheus.GaugeValue, float64(h.Permanent))
 	ch <- prometheus.MustNewConstMetric(permanentTotalDesc, prometheus.CounterValue, float64(h.PermanentTotal))
 	ch <- prometheus.MustNewConstMetric(lostTotalDesc, prometheus.CounterValue, float64(h.LostTotal))
+	seen := 0.0
+	if !h.HeartbeatLastSeen.IsZero() {
+		seen = float64(h.HeartbeatLastSeen.UnixNano()) / 1e9
+	}
+	ch <- prometheus.MustNewConstMetric(heartbeatDesc, prometheus.GaugeValue, seen)
 }
 
 func boolValue(b bool) float64 {

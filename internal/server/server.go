@@ -52,6 +52,10 @@ type Options struct {
 	// Ready reports nil once the bridge can serve (Cachet index loaded,
 	// Cachet answering and accepting the token), or why not: /-/ready.
 	Ready func() error
+	// HeartbeatAlert names the alert whose firing notifications are
+	// statusbridge's heartbeat (spec §13); Heartbeat is told of each.
+	HeartbeatAlert string
+	Heartbeat      func()
 	// Health, if set, adds warnings known only at run time (writes Cachet
 	// refuses for good) to /-/healthy.
 	Health func() []string

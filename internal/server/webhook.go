@@ -49,6 +49,9 @@ func serveWebhook(o Options, w http.ResponseWriter, r *http.Request) (int, map[s
 	events, ignored := alertmanager.Events(msg)
 	o.Logger.Info("[WEBHOOK_REQUEST]", "source_ip", sourceIP(r), "headers", redactHeaders(r.Header),
 		"alerts", len(msg.Alerts), "body", capBody(data))
+	if o.Heartbeat != nil && alertmanager.Fires(msg, o.HeartbeatAlert) {
+		o.Heartbeat()
+	}
 	if msg.TruncatedAlerts > 0 {
 		// The alerts left out are not seen now; they reach statusbridge
 		// when the group is notified again with room for them, or through
