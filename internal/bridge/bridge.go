@@ -35,6 +35,7 @@ type Cachet interface {
 	Incident(ctx context.Context, id int) (cachet.Incident, error)
 	CreateComponent(ctx context.Context, f cachet.ComponentFields) (cachet.Component, error)
 	CheckToken(ctx context.Context) error
+	InProgressSchedules(ctx context.Context) ([]cachet.Schedule, error)
 	UpdateComponent(ctx context.Context, id int, f cachet.ComponentFields) (cachet.Component, error)
 	CreateIncident(ctx context.Context, in cachet.NewIncident) (cachet.Incident, error)
 	UpdateIncident(ctx context.Context, id int, f cachet.IncidentFields) (cachet.Incident, error)
@@ -106,6 +107,7 @@ type Bridge struct {
 	lastBeat  time.Time
 	seenBeat  time.Time // zero until the first heartbeat
 	beatLost  bool
+	cover     cover // what kept incidents from opening at the last look
 	now       func() time.Time
 
 	mu       sync.Mutex // guards everything below

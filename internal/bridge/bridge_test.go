@@ -497,8 +497,11 @@ func TestPersonsIncidentIsNotAdopted(t *testing.T) {
 			t.Errorf("statusbridge resolved a person's incident")
 		}
 	}
-	if got := len(f.incidentsOf("DB")); got != 2 {
-		t.Errorf("incidents on DB = %d, want 2 (the person's and statusbridge's own)", got)
+	// Spec §13 (people first): while a person's own incident is open on
+	// a component, statusbridge opens none there. (Before §13 it opened
+	// its own beside it, and this test wanted 2.)
+	if got := len(f.incidentsOf("DB")); got != 1 {
+		t.Errorf("incidents on DB = %d, want 1 (the person's alone)", got)
 	}
 }
 

@@ -47,8 +47,11 @@ type incidentState struct {
 	resolving       map[int]resolveStep
 	createAmbiguous bool // an open's answer was lost
 	personClosed    bool // a person ended statusbridge's incident mid-outage
-	recurring       bool // recurring_alert_update_message is set
-	head            bool // Cachet syncs an incident's status from its updates
+	// covered: a maintenance window in progress, or a person's incident,
+	// as read right before an open (spec §13); none opens then.
+	covered   bool
+	recurring bool // recurring_alert_update_message is set
+	head      bool // Cachet syncs an incident's status from its updates
 }
 
 // incidentKind is the kind of the next incident write.
@@ -110,7 +113,7 @@ func decideWithout(s incidentState, recovered bool) incidentStep {
 		return incidentStep{kind: incidentFind}
 	case recovered && s.personClosed:
 		return incidentStep{kind: incidentForgive}
-	case opens(s.want, s.openAt) && !s.personClosed:
+	case opens(s.want, s.openAt) && !s.personClosed && !s.covered:
 		return incidentStep{kind: incidentOpen}
 	}
 	return incidentStep{kind: incidentDone}

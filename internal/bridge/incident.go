@@ -28,8 +28,10 @@ func (b *Bridge) writeIncident(ctx context.Context, v serviceView) error {
 	var errs []error
 	for range maxIncidentSteps {
 		b.mu.Lock()
+		covered, _ := b.coveredLocked(s.id)
 		st := incidentState{
-			want: v.want, openAt: v.openAt, incident: s.incident, announced: s.announced,
+			covered: covered,
+			want:    v.want, openAt: v.openAt, incident: s.incident, announced: s.announced,
 			stale: slices.Clone(s.stale), tried: tried, resolving: maps.Clone(s.resolving),
 			createAmbiguous: s.createAmbiguous, personClosed: s.personClosed,
 			recurring: b.cfg.RecurringAlertUpdateMessage != "", head: b.head,
@@ -87,7 +89,7 @@ func (b *Bridge) runIncident(ctx context.Context, v serviceView, step incidentSt
 		s.personClosed = false
 		b.mu.Unlock()
 	case incidentOpen:
-		return b.open(ctx, v)
+		return b.openUnlessCovered(ctx, v)
 	case incidentPostUpdate:
 		return b.postUpdate(ctx, v, step.id)
 	}
@@ -137,6 +139,31 @@ func (b *Bridge) postUpdate(ctx context.Context, v serviceView, id int) error {
 	s.announced = v.want
 	b.mu.Unlock()
 	return nil
+}
+
+// openUnlessCovered opens the component's incident unless, read right
+// now, a maintenance window or a person's incident covers it; then it looks
+// again when the window ends.
+func (b *Bridge) openUnlessCovered(ctx context.Context, v serviceView) error {
+	b.mu.Lock()
+	fresh := b.now().Sub(b.cover.read) < coverFresh
+	b.mu.Unlock()
+	if !fresh {
+		if err := b.refreshCover(ctx); err != nil {
+			return fmt.Errorf("read maintenance windows and open incidents before opening one for %q: %w", v.s.name, err)
+		}
+	}
+	b.mu.Lock()
+	covered, again := b.coveredLocked(v.s.id)
+	if covered {
+		b.waitUntil(v.s.name, again)
+	}
+	b.mu.Unlock()
+	if covered {
+		b.log.Info("no incident opened: a maintenance window or a person's incident covers the component", "component", v.s.name, "look_again", again)
+		return nil
+	}
+	return b.open(ctx, v)
 }
 
 func (b *Bridge) open(ctx context.Context, v serviceView) error {
