@@ -44,8 +44,10 @@ func (c *benchCachet) Component(_ context.Context, id int) (cachet.Component, er
 func (c *benchCachet) DeleteComponent(context.Context, int) error {
 	return fmt.Errorf("benchCachet: nothing is deleted in a benchmark; got a delete")
 }
-func (c *benchCachet) CheckToken(context.Context) error                             { return nil }
-func (c *benchCachet) InProgressSchedules(context.Context) ([]cachet.Schedule, error) { return nil, nil }
+func (c *benchCachet) CheckToken(context.Context) error { return nil }
+func (c *benchCachet) InProgressSchedules(context.Context) ([]cachet.Schedule, error) {
+	return nil, nil
+}
 func (c *benchCachet) ListOpenIncidents(context.Context) ([]cachet.Incident, error) { return nil, nil }
 func (c *benchCachet) Incident(_ context.Context, id int) (cachet.Incident, error) {
 	return cachet.Incident{ID: id, Status: cachet.IncidentFixed}, nil

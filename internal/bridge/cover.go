@@ -27,6 +27,26 @@ const coverFresh = 5 * time.Second
 // looked at again while it keeps an outage without an incident.
 const coverRecheck = time.Minute
 
+// coverLock serialises the reads of refreshCover: the opens of a storm
+// wait for one read instead of each making their own.
+var coverLock = obj{service: true} // no visible component has an empty name
+
+// freshCover reads the cover unless a read younger than coverFresh serves.
+func (b *Bridge) freshCover(ctx context.Context) error {
+	unlock, err := b.lock(ctx, coverLock)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	b.mu.Lock()
+	fresh := b.now().Sub(b.cover.read) < coverFresh
+	b.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	return b.refreshCover(ctx)
+}
+
 // refreshCover reads the windows in progress and the open incidents, with
 // two requests, right before an incident would be opened. A Cachet without
 // schedules (an answer other than a temporary failure) covers nothing, so

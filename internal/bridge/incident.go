@@ -145,13 +145,8 @@ func (b *Bridge) postUpdate(ctx context.Context, v serviceView, id int) error {
 // now, a maintenance window or a person's incident covers it; then it looks
 // again when the window ends.
 func (b *Bridge) openUnlessCovered(ctx context.Context, v serviceView) error {
-	b.mu.Lock()
-	fresh := b.now().Sub(b.cover.read) < coverFresh
-	b.mu.Unlock()
-	if !fresh {
-		if err := b.refreshCover(ctx); err != nil {
-			return fmt.Errorf("read maintenance windows and open incidents before opening one for %q: %w", v.s.name, err)
-		}
+	if err := b.freshCover(ctx); err != nil {
+		return fmt.Errorf("read maintenance windows and open incidents before opening one for %q: %w", v.s.name, err)
 	}
 	b.mu.Lock()
 	covered, again := b.coveredLocked(v.s.id)
