@@ -257,7 +257,7 @@ func TestAlertmanagerToCachet(t *testing.T) {
 				{name: "partial outage", do: func(s *stack) { s.fire(d2) },
 					want: page{Status: statuses("DB", 3, "d2:5432 | DB", 4), Incidents: map[string][]string{}}},
 				{name: "silence becomes a window", do: func(s *stack) { s.silenceID = s.silence("d2:5432") },
-					want:  page{Status: statuses("DB", 6, "d2:5432 | DB", 1, "Web", 1), Incidents: map[string][]string{}},
+					want: page{Status: statuses("DB", 6, "d2:5432 | DB", 1, "Web", 1), Incidents: map[string][]string{}},
 					check: func(s *stack) error {
 						if err := s.window(cachettest.Impact{ComponentID: s.ids["DB"], Status: 6}); err != nil {
 							return err
