@@ -14,6 +14,7 @@ import (
 
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet/cachettest"
+	"statusbridge/internal/maintenance"
 )
 
 // page is what a visitor sees of some components: each one's latest_status,
@@ -84,6 +85,7 @@ var (
 	w1 = newAlert("InstanceDown", "w1:9100", "Web", false)
 	w2 = newAlert("InstanceDown", "w2:9100", "Web", false)
 	d1 = newAlert("InstanceDown", "d1:5432", "DB", true)
+	d2 = newAlert("InstanceDown", "d2:5432", "DB", false)
 	b1 = newAlert("InstanceDown", "b1:9100", "Backend, API", false)
 )
 
@@ -121,6 +123,26 @@ func (s *stack) amLogged(text string) error {
 		}
 	}
 	return fmt.Errorf("no Alertmanager logged %q yet", text)
+}
+
+// window reports an error unless exactly one schedule is in progress,
+// tagged with the scenario's silence, named after its comment and
+// covering just want.
+func (s *stack) window(want ...cachettest.Impact) error {
+	var live []cachettest.Schedule
+	for _, w := range s.emu.Schedules() {
+		if w.Status != 2 {
+			live = append(live, w)
+		}
+	}
+	if len(live) != 1 {
+		return fmt.Errorf("%d live schedules (%+v), want one", len(live), live)
+	}
+	w := live[0]
+	if w.Status != 1 || w.Name != "planned work" || w.Meta[maintenance.MetaKey] != s.silenceID || !cmp.Equal(w.Impacts, want) {
+		return fmt.Errorf("schedule %+v, want in progress, named \"planned work\", tagged %s, on %v", w, s.silenceID, want)
+	}
+	return nil
 }
 
 func TestAlertmanagerToCachet(t *testing.T) {
@@ -219,10 +241,44 @@ func TestAlertmanagerToCachet(t *testing.T) {
 			steps: []step{
 				{name: "webhooks lost, state synced", do: func(s *stack) { s.fire(w1, w2) },
 					want: page{Status: statuses("Web", 4, "w1:9100 | Web", 4), Incidents: map[string][]string{"Web": {"open"}}}},
-				{name: "silenced counts as resolved", do: func(s *stack) { s.silence("w1:9100") },
+				{name: "silenced counts as resolved", do: func(s *stack) { _ = s.silence("w1:9100") },
 					want: page{Status: statuses("Web", 3, "w1:9100 | Web", 1, "w2:9100 | Web", 4), Incidents: map[string][]string{"Web": {"open"}}}},
 				{name: "resolved without a webhook", do: func(s *stack) { s.resolve(w1, w2) },
 					want: page{Status: statuses("Web", 1, "w2:9100 | Web", 1), Incidents: map[string][]string{"Web": {"fixed"}}}},
+			},
+		},
+		{
+			// A silence made in Alertmanager becomes a Cachet maintenance
+			// window on the components its alerts feed (spec §13), and
+			// expiring it completes the window.
+			name: "silence-as-schedule",
+			opts: stackOpts{sync: true, silenced: "schedule"},
+			steps: []step{
+				{name: "partial outage", do: func(s *stack) { s.fire(d2) },
+					want: page{Status: statuses("DB", 3, "d2:5432 | DB", 4), Incidents: map[string][]string{}}},
+				{name: "silence becomes a window", do: func(s *stack) { s.silenceID = s.silence("d2:5432") },
+					want: page{Status: statuses("DB", 6, "d2:5432 | DB", 1, "Web", 1), Incidents: map[string][]string{}},
+					check: func(s *stack) error {
+						if err := s.window(cachettest.Impact{ComponentID: s.ids["DB"], Status: 6}); err != nil {
+							return err
+						}
+						// A window ended within a second of its start is
+						// deleted, not completed (an end a second ago would
+						// invert it); expire the silence after that second.
+						if w := s.emu.Schedules()[0]; time.Since(w.ScheduledAt) <= 1500*time.Millisecond {
+							return fmt.Errorf("window started at %s, under 1.5 s ago", w.ScheduledAt)
+						}
+						return nil
+					}},
+				{name: "expired silence completes the window", do: func(s *stack) { s.expire(s.silenceID) },
+					want: page{Status: statuses("DB", 3, "d2:5432 | DB", 4), Incidents: map[string][]string{}},
+					check: func(s *stack) error {
+						all := s.emu.Schedules()
+						if len(all) != 1 || all[0].Status != 2 {
+							return fmt.Errorf("schedules %+v, want the one window, complete", all)
+						}
+						return nil
+					}},
 			},
 		},
 		{

@@ -170,6 +170,8 @@ type stack struct {
 	bridgeURL string
 	ams       []*alertmanager
 	ids       map[string]int // component name → Cachet id
+	// silenceID is the silence a scenario made, for its later steps.
+	silenceID string
 }
 
 type stackOpts struct {
@@ -180,6 +182,8 @@ type stackOpts struct {
 	// sync points statusbridge's --alertmanager-url at the (first)
 	// Alertmanager, read every 300 ms.
 	sync bool
+	// silenced, when set, is --alertmanager-silenced (with sync).
+	silenced string
 }
 
 // The webhook user Alertmanager authenticates as.
@@ -225,6 +229,9 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	env := []string{"ALERTMANAGER_URL="}
 	if o.sync {
 		env = []string{"ALERTMANAGER_URL=http://127.0.0.1:" + strconv.Itoa(amPort), "ALERTMANAGER_SYNC_INTERVAL=300ms"}
+	}
+	if o.silenced != "" {
+		env = append(env, "ALERTMANAGER_SILENCED="+o.silenced)
 	}
 	s.bridge = start(t, "statusbridge", statusbridgeBin, []string{"serve"}, append(env,
 		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
@@ -444,8 +451,8 @@ func (s *stack) resolve(as ...*alert) {
 }
 
 // silence mutes every alert of an instance for an hour, through the
-// (first) Alertmanager's API.
-func (s *stack) silence(instance string) {
+// (first) Alertmanager's API, and returns the silence's id.
+func (s *stack) silence(instance string) string {
 	s.t.Helper()
 	data, err := json.Marshal(map[string]any{
 		"matchers":  []map[string]any{{"name": "instance", "value": instance, "isRegex": false, "isEqual": true}},
@@ -464,6 +471,30 @@ func (s *stack) silence(instance string) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("POST /api/v2/silences: %s", resp.Status)
+	}
+	var created struct {
+		SilenceID string `json:"silenceID"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.SilenceID == "" {
+		s.t.Fatalf("POST /api/v2/silences: answer without a silenceID (%v)", err)
+	}
+	return created.SilenceID
+}
+
+// expire ends a silence at once, through the (first) Alertmanager's API.
+func (s *stack) expire(id string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, s.ams[0].url+"/api/v2/silence/"+id, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("DELETE /api/v2/silence/%s: %s", id, resp.Status)
 	}
 }
 

@@ -80,12 +80,38 @@ type apiAlert struct {
 // Current returns every alert Alertmanager holds, muted or not.
 // Alertmanager API: GET /api/v2/alerts
 func (c *APIClient) Current(ctx context.Context) (Current, error) {
+	q := url.Values{"active": {"true"}, "silenced": {"true"}, "inhibited": {"true"}, "unprocessed": {"true"}}
+	var alerts []apiAlert
+	if err := c.get(ctx, "/api/v2/alerts", q, 256<<20, func(r io.Reader) error {
+		return json.NewDecoder(r).Decode(&alerts)
+	}); err != nil {
+		return Current{}, err
+	}
+	return current(alerts), nil
+}
+
+// ActiveSilences returns the silences in force now. Pending ones (starting
+// later) and expired ones are left out.
+// Alertmanager API: GET /api/v2/silences
+func (c *APIClient) ActiveSilences(ctx context.Context) ([]Silence, error) {
+	var out []Silence
+	err := c.get(ctx, "/api/v2/silences", nil, 64<<20, func(r io.Reader) error {
+		var err error
+		out, err = DecodeSilences(r)
+		return err
+	})
+	return out, err
+}
+
+// get reads path with the client's credentials and hands at most limit
+// bytes of a 200 answer to decode.
+func (c *APIClient) get(ctx context.Context, path string, q url.Values, limit int64, decode func(io.Reader) error) error {
 	u := *c.base
-	u.Path += "/api/v2/alerts"
-	u.RawQuery = url.Values{"active": {"true"}, "silenced": {"true"}, "inhibited": {"true"}, "unprocessed": {"true"}}.Encode()
+	u.Path += path
+	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Current{}, fmt.Errorf("alertmanager: build request: %w", err)
+		return fmt.Errorf("alertmanager: build request: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	switch {
@@ -100,29 +126,34 @@ func (c *APIClient) Current(ctx context.Context) (Current, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL may carry a query; keep logs short
 		}
-		return Current{}, fmt.Errorf("alertmanager: GET /api/v2/alerts: %w", err)
+		return fmt.Errorf("alertmanager: GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return Current{}, fmt.Errorf("alertmanager: GET /api/v2/alerts: %s", resp.Status)
+		return fmt.Errorf("alertmanager: GET %s: %s", path, resp.Status)
 	}
-	var alerts []apiAlert
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&alerts); err != nil {
-		return Current{}, fmt.Errorf("alertmanager: decode /api/v2/alerts: %w", err)
+	if err := decode(io.LimitReader(resp.Body, limit)); err != nil {
+		return fmt.Errorf("alertmanager: decode %s: %w", path, err)
 	}
-	return current(alerts), nil
+	return nil
 }
 
 // current sorts the API's alerts into active and silenced status-page
 // events, with the same label rules as webhooks.
 func current(alerts []apiAlert) Current {
 	var active, silenced template.Alerts
+	silencedBy := map[string][]string{}
 	for _, a := range alerts {
 		ta := template.Alert{Status: statusFiring, Labels: a.Labels, Annotations: a.Annotations,
 			StartsAt: a.StartsAt, EndsAt: a.EndsAt, GeneratorURL: a.GeneratorURL, Fingerprint: a.Fingerprint}
 		if len(a.Status.SilencedBy) > 0 {
 			silenced = append(silenced, ta)
+			fp := a.Fingerprint
+			if fp == "" {
+				fp = fingerprint(a.Labels)
+			}
+			silencedBy[fp] = a.Status.SilencedBy
 		} else {
 			active = append(active, ta)
 		}
@@ -132,5 +163,8 @@ func current(alerts []apiAlert) Current {
 	cur.Active, cur.Ignored = Events(&Message{Data: &template.Data{Alerts: active}})
 	cur.Silenced, ig = Events(&Message{Data: &template.Data{Alerts: silenced}})
 	cur.Ignored = append(cur.Ignored, ig...)
+	for i := range cur.Silenced {
+		cur.Silenced[i].SilencedBy = silencedBy[cur.Silenced[i].Fingerprint]
+	}
 	return cur
 }

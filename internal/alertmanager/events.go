@@ -51,6 +51,10 @@ type Event struct {
 	StartsAt, EndsAt time.Time
 	// Alert is the original alert, for incident templates.
 	Alert template.Alert
+	// SilencedBy are the ids of the silences that mute the alert, as
+	// Alertmanager's API reports them (Current.Silenced only; webhooks
+	// never carry them).
+	SilencedBy []string
 }
 
 // Ignored explains why an alert produced no event.

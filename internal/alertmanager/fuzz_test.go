@@ -115,3 +115,32 @@ func TestSampleIncidentIsAnEvent(t *testing.T) {
 		t.Errorf("Events(sample alerts) = %+v, %+v; want one event", events, ignored)
 	}
 }
+
+func FuzzDecodeSilences(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "api-v2-silences.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	for _, s := range []string{``, `[]`, `null`, `{}`, `[{}]`, `[{"id":"a","status":{"state":"active"}}]`,
+		`[{"id":"a","status":{"state":"active"},"startsAt":"2026-01-01T00:00:00+01:00","endsAt":"x"}]`, `[] 1`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := DecodeSilences(bytes.NewReader(body))
+		if err != nil {
+			if got != nil {
+				t.Fatalf("DecodeSilences(%q) = %v and %v, want no silences with an error", body, got, err)
+			}
+			return
+		}
+		for _, s := range got {
+			if strings.TrimSpace(s.ID) == "" {
+				t.Fatalf("DecodeSilences(%q) kept a silence without an id: %+v", body, s)
+			}
+		}
+		if n := bytes.Count(body, []byte("{")); len(got) > n {
+			t.Fatalf("DecodeSilences(%q) = %d silences from %d objects at most", body, len(got), n)
+		}
+	})
+}

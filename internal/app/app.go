@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,6 +21,7 @@ import (
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
 	"statusbridge/internal/config"
+	"statusbridge/internal/maintenance"
 	"statusbridge/internal/metrics"
 	"statusbridge/internal/server"
 	"statusbridge/internal/statuspage"
@@ -36,6 +38,8 @@ type App struct {
 	client  *cachet.Client
 	br      *bridge.Bridge
 	srv     *http.Server
+	// cfg is the configuration in force, replaced by each good reload.
+	cfg atomic.Pointer[config.Config]
 }
 
 // New builds the daemon from o. It does no I/O: Cachet is first read by
@@ -97,7 +101,9 @@ func New(o Options) (*App, error) {
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
-	return &App{o: o, log: o.Logger, metrics: m, client: client, br: br, srv: srv}, nil
+	a := &App{o: o, log: o.Logger, metrics: m, client: client, br: br, srv: srv}
+	a.cfg.Store(o.Config)
+	return a, nil
 }
 
 func (o Options) check() error {
@@ -137,9 +143,12 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 	wg.Go(func() { loadLoop(bctx, a.client, a.br, a.log) })
 	wg.Go(func() { a.br.Run(bctx) })
 	if a.o.Alertmanager != nil {
-		wg.Go(func() {
-			syncLoop(bctx, a.o.Alertmanager, a.br, a.o.AlertmanagerInterval, a.o.SilencedMaintenance, a.log)
-		})
+		s := syncer{am: a.o.Alertmanager, br: a.br, maintenance: a.o.SilencedMaintenance, log: a.log,
+			visible: func() []string { return a.cfg.Load().Components() }}
+		if a.o.SilencedSchedule {
+			s.windows = maintenance.New(a.client, a.log, nil)
+		}
+		wg.Go(func() { syncLoop(bctx, s, a.o.AlertmanagerInterval) })
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.serve() }()
@@ -199,6 +208,7 @@ func (a *App) reload(ctx context.Context) {
 		a.log.Error("configuration reload failed; keeping the previous configuration", "err", err)
 		return
 	}
+	a.cfg.Store(cfg)
 	a.metrics.Reloaded(true, time.Now())
 	a.log.Info("configuration reloaded", "targets", len(targets), "components", len(cfg.Components()))
 }

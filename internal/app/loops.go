@@ -10,6 +10,7 @@ import (
 	"statusbridge/internal/backoff"
 	"statusbridge/internal/bridge"
 	"statusbridge/internal/cachet"
+	"statusbridge/internal/maintenance"
 	"statusbridge/internal/metrics"
 )
 
@@ -37,9 +38,24 @@ func loadLoop(ctx context.Context, client *cachet.Client, br *bridge.Bridge, log
 	}
 }
 
+// syncer is what syncLoop needs.
+type syncer struct {
+	am *alertmanager.APIClient
+	br *bridge.Bridge
+	// maintenance shows silenced alerts' components Under Maintenance;
+	// otherwise a silenced alert counts as resolved.
+	maintenance bool
+	// windows, when set, announces silences as Cachet maintenance windows
+	// on the visible components of the configuration in force.
+	windows *maintenance.Windows
+	visible func() []string
+	log     *slog.Logger
+}
+
 // syncLoop reads Alertmanager's current alerts every interval and makes
-// the bridge agree, recovering notifications that never arrived.
-func syncLoop(ctx context.Context, am *alertmanager.APIClient, br *bridge.Bridge, every time.Duration, maintenance bool, log *slog.Logger) {
+// the bridge agree, recovering notifications that never arrived; with
+// windows, it then makes the maintenance windows agree with the silences.
+func syncLoop(ctx context.Context, s syncer, every time.Duration) {
 	tk := time.NewTicker(every)
 	defer tk.Stop()
 	for {
@@ -48,22 +64,37 @@ func syncLoop(ctx context.Context, am *alertmanager.APIClient, br *bridge.Bridge
 			return
 		case <-tk.C:
 		}
-		if !br.Loaded() {
-			continue
+		if s.br.Loaded() {
+			s.once(ctx)
 		}
-		fetchedAt := time.Now()
-		cur, err := am.Current(ctx)
-		if err != nil {
-			log.Warn("alertmanager sync: cannot read current alerts", "err", err)
-			continue
-		}
-		res, err := br.Sync(ctx, cur, fetchedAt, maintenance)
-		if err != nil {
-			log.Warn("alertmanager sync: cachet not updated yet; retrying in the background", "err", err)
-		}
-		if res.Applied > 0 {
-			log.Info("alertmanager sync changed the state", "applied", res.Applied, "active", len(cur.Active), "silenced", len(cur.Silenced))
-		}
+	}
+}
+
+// once is one sync; failures are logged and retried at the next.
+func (s syncer) once(ctx context.Context) {
+	fetchedAt := time.Now()
+	cur, err := s.am.Current(ctx)
+	if err != nil {
+		s.log.Warn("alertmanager sync: cannot read current alerts", "err", err)
+		return
+	}
+	res, err := s.br.Sync(ctx, cur, fetchedAt, s.maintenance)
+	if err != nil {
+		s.log.Warn("alertmanager sync: cachet not updated yet; retrying in the background", "err", err)
+	}
+	if res.Applied > 0 {
+		s.log.Info("alertmanager sync changed the state", "applied", res.Applied, "active", len(cur.Active), "silenced", len(cur.Silenced))
+	}
+	if s.windows == nil {
+		return
+	}
+	silences, err := s.am.ActiveSilences(ctx)
+	if err != nil {
+		s.log.Warn("alertmanager sync: cannot read silences; maintenance windows unchanged until the next sync", "err", err)
+		return
+	}
+	if _, err := s.windows.Sync(ctx, s.visible(), silences, cur.Silenced); err != nil {
+		s.log.Warn("alertmanager sync: maintenance windows not in step with the silences; retrying at the next sync", "err", err)
 	}
 }
 

@@ -75,6 +75,12 @@ type Options struct {
 	// SilencedMaintenance shows the components of a silenced alert Under
 	// Maintenance instead of counting the alert as resolved.
 	SilencedMaintenance bool
+	// SilencedSchedule announces each silence that mutes status-page
+	// alerts as a Cachet maintenance window on the components they feed,
+	// and counts the silenced alerts as resolved (the window shows Under
+	// Maintenance). The Cachet token then needs schedules.manage and
+	// schedules.delete.
+	SilencedSchedule bool
 
 	// ShutdownTimeout bounds the drain of in-flight webhooks once the
 	// context of Run ends; 0 means 10 s.

@@ -175,3 +175,35 @@ func TestBuildInfoKeepsLinkerValues(t *testing.T) {
 		t.Errorf("BuildInfo = %+v, want %+v", got, want)
 	}
 }
+
+func TestAlertmanagerSilenced(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // substring of the usage error; "" for none
+	}{
+		{"resolved", map[string]string{"ALERTMANAGER_URL": "http://am:9093", "ALERTMANAGER_SILENCED": "resolved"}, ""},
+		{"maintenance", map[string]string{"ALERTMANAGER_URL": "http://am:9093", "ALERTMANAGER_SILENCED": "maintenance"}, ""},
+		{"schedule", map[string]string{"ALERTMANAGER_URL": "http://am:9093", "ALERTMANAGER_SILENCED": "schedule"}, ""},
+		{"unknown", map[string]string{"ALERTMANAGER_URL": "http://am:9093", "ALERTMANAGER_SILENCED": "ignore"}, "use resolved, maintenance or schedule"},
+		{"schedule_needs_the_url", map[string]string{"ALERTMANAGER_SILENCED": "schedule"}, "set --alertmanager-url too"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fl := NewFlags("statusbridge serve", io.Discard)
+			var f ServeFlags
+			f.Register(fl)
+			getenv := func(k string) string { return tt.env[k] }
+			if err := fl.Parse(nil, getenv); err != nil {
+				t.Fatal(err)
+			}
+			_, err := f.alertmanagerClient(getenv)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("alertmanagerClient = %v, want no error", err)
+			case tt.wantErr != "" && (!errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("alertmanagerClient = %v, want a usage error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -58,7 +58,7 @@ func (f *ServeFlags) Register(fl *Flags) {
 	fl.Env("alertmanager-username", "ALERTMANAGER_USERNAME")
 	fl.Duration(&f.AMInterval, "alertmanager-interval", time.Minute, "how often to sync with --alertmanager-url")
 	fl.Env("alertmanager-interval", "ALERTMANAGER_SYNC_INTERVAL")
-	fl.String(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved, or maintenance (Under Maintenance)")
+	fl.String(&f.AMSilenced, "alertmanager-silenced", "resolved", "what a silenced alert means: resolved; maintenance (Under Maintenance); or schedule (resolved, and the silence shown as a Cachet maintenance window)")
 	fl.Env("alertmanager-silenced", "ALERTMANAGER_SILENCED")
 	fl.Duration(&f.DiscoveredTTL, "discovered-ttl", 24*time.Hour, "how long a target seen only in alerts is remembered after its last firing alert")
 	fl.Env("discovered-ttl", "STATUSBRIDGE_DISCOVERED_TTL")
@@ -131,6 +131,7 @@ func (f *ServeFlags) Options(stderr io.Writer, build metrics.Build) (app.Options
 		MaxBody:              f.MaxBody,
 		AlertmanagerInterval: f.AMInterval,
 		SilencedMaintenance:  f.AMSilenced == "maintenance",
+		SilencedSchedule:     f.AMSilenced == "schedule",
 	}, nil
 }
 
@@ -175,10 +176,13 @@ func (f *ServeFlags) usersConfigured(o app.Options) bool {
 // alertmanagerClient builds the client for --alertmanager-url, or nil.
 func (f *ServeFlags) alertmanagerClient(getenv func(string) string) (*alertmanager.APIClient, error) {
 	if f.AMURL == "" {
+		if f.AMSilenced == "schedule" {
+			return nil, fmt.Errorf("%w: --alertmanager-silenced schedule reads the silences from Alertmanager; set --alertmanager-url too", ErrUsage)
+		}
 		return nil, nil
 	}
-	if f.AMSilenced != "resolved" && f.AMSilenced != "maintenance" {
-		return nil, fmt.Errorf("%w: --alertmanager-silenced %q: use resolved or maintenance", ErrUsage, f.AMSilenced)
+	if f.AMSilenced != "resolved" && f.AMSilenced != "maintenance" && f.AMSilenced != "schedule" {
+		return nil, fmt.Errorf("%w: --alertmanager-silenced %q: use resolved, maintenance or schedule", ErrUsage, f.AMSilenced)
 	}
 	if f.AMInterval <= 0 {
 		return nil, fmt.Errorf("%w: --alertmanager-interval must be positive", ErrUsage)
