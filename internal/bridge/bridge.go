@@ -108,7 +108,11 @@ type Bridge struct {
 	seenBeat  time.Time // zero until the first heartbeat
 	beatLost  bool
 	cover     cover // what kept incidents from opening at the last look
-	now       func() time.Time
+	// visibleBusy counts the visible convergences in flight; quiet is
+	// closed when it drops to zero (spec §14).
+	visibleBusy int
+	quiet       chan struct{}
+	now         func() time.Time
 
 	mu       sync.Mutex // guards everything below
 	targets  map[string]*target

@@ -68,9 +68,50 @@ func (b *Bridge) converge(ctx context.Context, targetKeys []string) error {
 	// the desired target state, not what the invisible writes achieved,
 	// so they need not wait for them, and under Cachet's rate limit the
 	// page is truthful before the bookkeeping is done.
-	errS := b.each(ctx, names, b.convergeService)
-	errT := b.each(cachet.WithPriority(ctx, cachet.Bookkeeping), targetKeys, b.convergeTarget)
+	errS := b.visible(ctx, names)
+	errT := b.bookkeeping(ctx, targetKeys)
 	return errors.Join(errS, errT)
+}
+
+// visible converges visible components, counted as visible work in flight.
+func (b *Bridge) visible(ctx context.Context, names []string) error {
+	b.mu.Lock()
+	if b.visibleBusy == 0 {
+		b.quiet = make(chan struct{})
+	}
+	b.visibleBusy++
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		if b.visibleBusy--; b.visibleBusy == 0 {
+			close(b.quiet)
+		}
+		b.mu.Unlock()
+	}()
+	return b.each(ctx, names, b.convergeService)
+}
+
+// bookkeeping converges invisible components once no visible work is in
+// flight, so that the writes a visitor sees never queue behind them for
+// Cachet's rate limit (spec §14).
+func (b *Bridge) bookkeeping(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	b.mu.Lock()
+	busy, quiet := b.visibleBusy > 0, b.quiet
+	b.mu.Unlock()
+	if busy {
+		select {
+		case <-quiet:
+		case <-ctx.Done():
+			for _, k := range keys {
+				b.failed(targetObj(k), ctx.Err())
+			}
+			return fmt.Errorf("invisible components wait for the visible ones: %w", ctx.Err())
+		}
+	}
+	return b.each(cachet.WithPriority(ctx, cachet.Bookkeeping), keys, b.convergeTarget)
 }
 
 // each runs fn on every key with bounded parallelism.

@@ -188,8 +188,8 @@ func (b *Bridge) retryDue(ctx context.Context) (int, error) {
 	slices.Sort(targets)
 	slices.Sort(services)
 	errs := leaves(errors.Join(
-		b.each(ctx, targets, b.convergeTarget),
-		b.each(ctx, services, b.convergeService),
+		b.visible(ctx, services),
+		b.bookkeeping(ctx, targets),
 	))
 	if len(errs) == 0 {
 		return 0, nil
