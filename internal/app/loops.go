@@ -106,7 +106,7 @@ func (s bridgeSource) Pending() int { return s.br.Pending() }
 func (s bridgeSource) Health() metrics.Health {
 	h := s.br.Health()
 	return metrics.Health{Reachable: h.Reachable, Authorised: h.Authorised, Permanent: h.Permanent,
-		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal, HeartbeatLastSeen: s.br.HeartbeatLastSeen()}
+		PermanentTotal: h.PermanentTotal, LostTotal: h.LostTotal, HeartbeatLastSeen: s.br.HeartbeatLastSeen(), Holds: s.br.Holds()}
 }
 
 // maxHealthWarnings bounds the permanent failures /-/healthy lists.

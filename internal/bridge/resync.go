@@ -84,6 +84,8 @@ func (b *Bridge) observeService(s *service, byName map[string]cachet.Component, 
 	switch {
 	case !ok || !c.Enabled:
 		s.id = 0
+	case c.ID == s.id && c.Status != s.known && s.known != 0 && s.held == 0 && rulesFor(b.cfg, s.name).manualHold > 0:
+		b.startHoldLocked(s, c.Status, rulesFor(b.cfg, s.name).manualHold)
 	case c.ID != s.id || c.Status != s.known:
 		if s.id != 0 && c.Status != s.known {
 			b.log.Warn("drift: component status changed in Cachet; restoring it", "component", s.name,

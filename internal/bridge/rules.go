@@ -15,13 +15,14 @@ type rules struct {
 	majorWhen                  func(down, members int) bool
 	openAt                     status.Status // the published status that opens an incident; 0 never
 	outageAfter, recoveryAfter time.Duration
+	manualHold                 time.Duration
 }
 
 // rulesFor reads the rules config.json gives a visible component.
 func rulesFor(cfg *config.Config, component string) rules {
 	r := cfg.RulesFor(component)
 	out := rules{degraded: r.DegradedSeverities, majorWhen: r.MajorWhenDown.Reached,
-		outageAfter: r.OutageAfter, recoveryAfter: r.RecoveryAfter, openAt: status.MajorOutage}
+		outageAfter: r.OutageAfter, recoveryAfter: r.RecoveryAfter, manualHold: r.ManualHold, openAt: status.MajorOutage}
 	switch r.OpenIncidentAt {
 	case "partial":
 		out.openAt = status.PartialOutage

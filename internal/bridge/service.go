@@ -41,6 +41,10 @@ type service struct {
 	// holdUntil: after a restart found the page worse than the hidden
 	// components say, it stays so until then (spec §14).
 	holdUntil time.Time
+	// held is a status a person set, left alone until heldUntil (spec
+	// §13, manual_hold); 0 for none.
+	held      status.Status
+	heldUntil time.Time
 }
 
 func (b *Bridge) convergeService(ctx context.Context, name string) error {
@@ -65,6 +69,7 @@ type serviceView struct {
 	// is damped, the one published before.
 	want   status.Status
 	openAt status.Status // open_incident_at, as a status; 0 never
+	hold   time.Duration // manual_hold
 	ok     bool
 	alerts template.Alerts
 }
@@ -107,7 +112,7 @@ func (b *Bridge) view(name string) (serviceView, bool) {
 			b.log.Info("status change waits for its window", "component", name, "computed", m.computed, "published", want, "publish_at", next)
 		}
 	}
-	return serviceView{s: s, want: want, openAt: r.openAt, ok: true, alerts: m.alerts}, true
+	return serviceView{s: s, want: want, openAt: r.openAt, hold: r.manualHold, ok: true, alerts: m.alerts}, true
 }
 
 // members is what a visible component's members make of it.
@@ -192,6 +197,32 @@ func (b *Bridge) relocate(ctx context.Context, s *service, lost int) error {
 	return nil
 }
 
+// personFirst applies manual_hold before a status write: it reports
+// whether statusbridge may write the status, which it may not while a
+// person's status is held.
+func (b *Bridge) personFirst(ctx context.Context, v serviceView) (bool, error) {
+	s := v.s
+	b.mu.Lock()
+	hold := v.hold
+	known := s.known
+	b.mu.Unlock()
+	if hold > 0 && v.want != known {
+		if err := b.noticePerson(ctx, s, hold); err != nil {
+			return false, err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch decideHold(s.held, s.heldUntil, v.want, b.now()) {
+	case holdKeep:
+		return false, nil
+	case holdRelease:
+		b.log.Info("manual hold over; statusbridge writes the component's status again", "component", s.name, "held", s.held)
+		s.held, s.heldUntil = 0, time.Time{}
+	}
+	return true, nil
+}
+
 // writeService converges one visible component and its incident. A 404 on
 // the component's id is looked up by name at once and written again.
 func (b *Bridge) writeService(ctx context.Context, name string) error {
@@ -218,7 +249,14 @@ func (b *Bridge) writeServiceOnce(ctx context.Context, name string) error {
 	if id == 0 || !v.ok {
 		return nil
 	}
-	if v.want != known {
+	write, err := b.personFirst(ctx, v)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	known = s.known
+	b.mu.Unlock()
+	if write && v.want != known {
 		_, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{Status: cachet.Ptr(v.want)})
 		if errors.Is(err, cachet.ErrNotFound) {
 			// Deleted in the dashboard: find it again by name at once.

@@ -30,6 +30,8 @@ type Source interface {
 // Health is the bridge's view of Cachet, one field per failure class an
 // operator alerts on (spec §11).
 type Health struct {
+	// Holds counts the components whose person's status is left alone.
+	Holds int
 	// HeartbeatLastSeen is when the heartbeat alert last fired; zero
 	// when it never did (or no --heartbeat-alert is set).
 	HeartbeatLastSeen         time.Time
@@ -185,6 +187,8 @@ var (
 		"Cachet objects whose writes Cachet refuses for good (4xx other than 401, 403, 404, 429); retried at resync.", nil, nil)
 	permanentTotalDesc = prometheus.NewDesc("statusbridge_cachet_permanent_failures_total",
 		"Writes Cachet refused for good, counted once per object and cause.", nil, nil)
+	holdsDesc = prometheus.NewDesc("statusbridge_manual_holds",
+		"Visible components whose status a person set and statusbridge leaves alone (manual_hold).", nil, nil)
 	heartbeatDesc = prometheus.NewDesc("statusbridge_heartbeat_last_seen_timestamp_seconds",
 		"When a notification last carried the firing --heartbeat-alert (e.g. Watchdog); 0 when none has since the start.", nil, nil)
 	lostTotalDesc = prometheus.NewDesc("statusbridge_cachet_lost_objects_total",
@@ -205,6 +209,7 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- permanentTotalDesc
 	ch <- lostTotalDesc
 	ch <- heartbeatDesc
+	ch <- holdsDesc
 }
 
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -230,6 +235,7 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 		seen = float64(h.HeartbeatLastSeen.UnixNano()) / 1e9
 	}
 	ch <- prometheus.MustNewConstMetric(heartbeatDesc, prometheus.GaugeValue, seen)
+	ch <- prometheus.MustNewConstMetric(holdsDesc, prometheus.GaugeValue, float64(h.Holds))
 }
 
 func boolValue(b bool) float64 {
