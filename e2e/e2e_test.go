@@ -86,7 +86,9 @@ var (
 	w2 = newAlert("InstanceDown", "w2:9100", "Web", false)
 	d1 = newAlert("InstanceDown", "d1:5432", "DB", true)
 	d2 = newAlert("InstanceDown", "d2:5432", "DB", false)
-	b1 = newAlert("InstanceDown", "b1:9100", "Backend, API", false)
+
+	watchdog = &alert{name: "Watchdog", plain: true, startsAt: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)}
+	b1       = newAlert("InstanceDown", "b1:9100", "Backend, API", false)
 )
 
 func statuses(kv ...any) map[string]int {
@@ -279,6 +281,22 @@ func TestAlertmanagerToCachet(t *testing.T) {
 						}
 						return nil
 					}},
+			},
+		},
+		{
+			// Alertmanager's always-firing Watchdog routed to statusbridge
+			// is its heartbeat (spec §13): when it stops, every visible
+			// component shows Unknown; when it fires again, the computed
+			// statuses come back.
+			name: "watchdog-heartbeat",
+			opts: stackOpts{heartbeat: "Watchdog"},
+			steps: []step{
+				{name: "watchdog and an outage", do: func(s *stack) { s.fire(watchdog, d2) },
+					want: page{Status: statuses("DB", 3, "Web", 1), Incidents: map[string][]string{}}},
+				{name: "watchdog stops: the pipeline may be dead", do: func(s *stack) { s.resolve(watchdog) },
+					want: page{Status: statuses("DB", 5, "Web", 5), Incidents: map[string][]string{}}},
+				{name: "watchdog fires again", do: func(s *stack) { watchdog.startsAt = time.Now().UTC().Truncate(time.Second); s.fire(watchdog) },
+					want: page{Status: statuses("DB", 3, "Web", 1), Incidents: map[string][]string{}}},
 			},
 		},
 		{

@@ -184,6 +184,8 @@ type stackOpts struct {
 	sync bool
 	// silenced, when set, is --alertmanager-silenced (with sync).
 	silenced string
+	// heartbeat, when set, is --heartbeat-alert, with a 4 s timeout.
+	heartbeat string
 }
 
 // The webhook user Alertmanager authenticates as.
@@ -232,6 +234,9 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	}
 	if o.silenced != "" {
 		env = append(env, "ALERTMANAGER_SILENCED="+o.silenced)
+	}
+	if o.heartbeat != "" {
+		env = append(env, "STATUSBRIDGE_HEARTBEAT_ALERT="+o.heartbeat, "STATUSBRIDGE_HEARTBEAT_TIMEOUT=4s")
 	}
 	s.bridge = start(t, "statusbridge", statusbridgeBin, []string{"serve"}, append(env,
 		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
@@ -411,6 +416,8 @@ type alert struct {
 	name, instance, components string
 	critical                   bool
 	startsAt                   time.Time
+	// plain: no status-page labels, as Alertmanager's Watchdog.
+	plain bool
 }
 
 func newAlert(name, instance, components string, critical bool) *alert {
@@ -419,6 +426,14 @@ func newAlert(name, instance, components string, critical bool) *alert {
 }
 
 func (a *alert) body(endsAt time.Time) map[string]any {
+	if a.plain {
+		return map[string]any{
+			"labels":       map[string]string{"alertname": a.name, "severity": "none"},
+			"startsAt":     a.startsAt.Format(time.RFC3339),
+			"endsAt":       endsAt.UTC().Format(time.RFC3339),
+			"generatorURL": "http://prometheus.invalid/graph",
+		}
+	}
 	return map[string]any{
 		"labels": map[string]string{
 			"alertname":                   a.name,
