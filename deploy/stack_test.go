@@ -686,7 +686,7 @@ func TestSeederAbilities(t *testing.T) {
 	for _, q := range regexp.MustCompile(`'([^']*)'`).FindAllSubmatch(m[1], -1) {
 		got = append(got, string(q[1]))
 	}
-	want := []string{"component-groups.delete", "component-groups.manage", "components.delete", "components.manage", "incident-updates.manage", "incidents.manage"}
+	want := []string{"component-groups.delete", "component-groups.manage", "components.delete", "components.manage", "incident-updates.manage", "incidents.manage", "schedules.delete", "schedules.manage"}
 	slices.Sort(got)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("token abilities (-want +got):\n%s", diff)

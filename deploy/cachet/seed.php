@@ -24,6 +24,9 @@ const ABILITIES = [
     'component-groups.delete',
     'incidents.manage',
     'incident-updates.manage',
+    // Maintenance windows for --alertmanager-silenced schedule (spec §13).
+    'schedules.manage',
+    'schedules.delete',
 ];
 
 function fail(string $msg): never
