@@ -4,6 +4,14 @@
 // and converges Cachet toward it: writes to one Cachet object are
 // serialised, unrelated objects proceed in parallel, and whatever could not
 // be written is retried in the background until Cachet agrees.
+//
+// Deciding is apart from doing. decide.go (decideTarget, decideIncident),
+// damping.go (decidePublish, worseSince) and hold.go (decideHold) are pure
+// functions from the desired state and what Cachet last showed to the next
+// write; the executors (writeTarget, writeIncident, writeService) run that
+// write, record its outcome and ask again. retry.go classifies failures
+// (temporary, lost, permanent, unauthorised) and schedules each object's
+// retry on its own; Load and Resync observe Cachet and then converge.
 package bridge
 
 import (
