@@ -240,7 +240,7 @@ func (b *Bridge) writeServiceOnce(ctx context.Context, name string) error {
 	}
 	s := v.s
 	b.mu.Lock()
-	id, known := s.id, s.known
+	id := s.id
 	if id == 0 && !s.reported {
 		s.reported = true
 		b.log.Warn("visible component not found in Cachet; run statusbridge setup", "component", name, "group", s.group)
@@ -254,7 +254,7 @@ func (b *Bridge) writeServiceOnce(ctx context.Context, name string) error {
 		return err
 	}
 	b.mu.Lock()
-	known = s.known
+	known := s.known
 	b.mu.Unlock()
 	if write && v.want != known {
 		_, err := b.cachet.UpdateComponent(ctx, id, cachet.ComponentFields{Status: cachet.Ptr(v.want)})
