@@ -10,10 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"statusbridge/internal/cachet/cachettest"
 )
 
 // churnResult is what the service-discovery churn scenario measured:
@@ -54,39 +50,12 @@ func runChurn(ctx context.Context, log *slog.Logger, o options, work string) (ch
 	if err != nil {
 		return res, err
 	}
-	emu, apiURL, err := startChild(ctx, o.emulatorBin, []string{"--listen", "127.0.0.1:0", "--config", cfgPath, "--targets", targetsPath},
-		nil, filepath.Join(dir, "emulator.log"), "listening on ")
+	p, err := startPair(ctx, o, dir, cfgPath, targetsPath, 0, "STATUSBRIDGE_DISCOVERED_TTL="+churnTTL.String())
 	if err != nil {
 		return res, err
 	}
-	defer emu.stop()
-	base := strings.TrimSuffix(apiURL, "/api")
-	tokenPath := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenPath, []byte(cachettest.DefaultToken), 0o600); err != nil {
-		return res, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), bcrypt.MinCost)
-	if err != nil {
-		return res, err
-	}
-	sb, sbAddr, err := startChild(ctx, o.statusbin, []string{"serve"}, []string{
-		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
-		"STATUSBRIDGE_CONFIG=" + cfgPath,
-		"STATUSBRIDGE_TARGETS=" + targetsPath,
-		"STATUSBRIDGE_DISCOVERED_TTL=" + churnTTL.String(),
-		"CACHET_API_URL=" + apiURL,
-		"CACHET_API_TOKEN=",
-		"CACHET_API_TOKEN_FILE=" + tokenPath,
-		"WEBHOOK_BASIC_AUTH=" + benchUser + ":" + string(hash),
-	}, filepath.Join(dir, "statusbridge.log"), "statusbridge listening on ")
-	if err != nil {
-		return res, err
-	}
-	defer sb.stop()
-	sbURL := "http://" + sbAddr
-	if err := poll(ctx, time.Minute, func() error { return get(sbURL+"/readyz", nil) }); err != nil {
-		return res, fmt.Errorf("statusbridge never became ready: %w", err)
-	}
+	defer p.stop()
+	base, sbURL, sb := p.base, p.sbURL, p.sb
 	pid := sb.cmd.Process.Pid
 	measure := func(comps *int, rss, anon, heap *int64) error {
 		var s state

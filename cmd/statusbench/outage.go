@@ -8,10 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"statusbridge/internal/cachet/cachettest"
 )
@@ -43,38 +40,12 @@ func runOutage(ctx context.Context, log *slog.Logger, o options, work string) (o
 	if err != nil {
 		return res, err
 	}
-	emu, apiURL, err := startChild(ctx, o.emulatorBin, []string{"--listen", "127.0.0.1:0", "--config", cfgPath, "--targets", targetsPath, "--rate-limit", "300"},
-		nil, filepath.Join(dir, "emulator.log"), "listening on ")
+	p, err := startPair(ctx, o, dir, cfgPath, targetsPath, 300)
 	if err != nil {
 		return res, err
 	}
-	defer emu.stop()
-	base := strings.TrimSuffix(apiURL, "/api")
-	tokenPath := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenPath, []byte(cachettest.DefaultToken), 0o600); err != nil {
-		return res, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), bcrypt.MinCost)
-	if err != nil {
-		return res, err
-	}
-	sb, sbAddr, err := startChild(ctx, o.statusbin, []string{"serve"}, []string{
-		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
-		"STATUSBRIDGE_CONFIG=" + cfgPath,
-		"STATUSBRIDGE_TARGETS=" + targetsPath,
-		"CACHET_API_URL=" + apiURL,
-		"CACHET_API_TOKEN=",
-		"CACHET_API_TOKEN_FILE=" + tokenPath,
-		"WEBHOOK_BASIC_AUTH=" + benchUser + ":" + string(hash),
-	}, filepath.Join(dir, "statusbridge.log"), "statusbridge listening on ")
-	if err != nil {
-		return res, err
-	}
-	defer sb.stop()
-	sbURL := "http://" + sbAddr
-	if err := poll(ctx, time.Minute, func() error { return get(sbURL+"/readyz", nil) }); err != nil {
-		return res, fmt.Errorf("statusbridge never became ready: %w", err)
-	}
+	defer p.stop()
+	base, sbURL := p.base, p.sbURL
 	// A fresh rate-limit window for the outage, as in production where the
 	// index was loaded long before.
 	time.Sleep(61 * time.Second)

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/prometheus/alertmanager/template"
-	"golang.org/x/crypto/bcrypt"
 
 	"statusbridge/internal/cachet/cachettest"
 )
@@ -185,42 +184,12 @@ func runScenario(ctx context.Context, log *slog.Logger, o options, sc scenario, 
 		return res, err
 	}
 
-	emuArgs := []string{"--listen", "127.0.0.1:0", "--config", cfgPath, "--targets", targetsPath}
-	if sc.rateLimit > 0 {
-		emuArgs = append(emuArgs, "--rate-limit", strconv.Itoa(sc.rateLimit))
-	}
-	emu, apiURL, err := startChild(ctx, o.emulatorBin, emuArgs, nil, filepath.Join(dir, "emulator.log"), "listening on ")
+	p, err := startPair(ctx, o, dir, cfgPath, targetsPath, sc.rateLimit)
 	if err != nil {
 		return res, err
 	}
-	defer emu.stop()
-	base := strings.TrimSuffix(apiURL, "/api")
-
-	tokenPath := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenPath, []byte(cachettest.DefaultToken), 0o600); err != nil {
-		return res, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), bcrypt.MinCost)
-	if err != nil {
-		return res, err
-	}
-	sb, sbAddr, err := startChild(ctx, o.statusbin, []string{"serve"}, []string{
-		"STATUSBRIDGE_LISTEN=127.0.0.1:0",
-		"STATUSBRIDGE_CONFIG=" + cfgPath,
-		"STATUSBRIDGE_TARGETS=" + targetsPath,
-		"CACHET_API_URL=" + apiURL,
-		"CACHET_API_TOKEN=",
-		"CACHET_API_TOKEN_FILE=" + tokenPath,
-		"WEBHOOK_BASIC_AUTH=" + benchUser + ":" + string(hash),
-	}, filepath.Join(dir, "statusbridge.log"), "statusbridge listening on ")
-	if err != nil {
-		return res, err
-	}
-	defer sb.stop()
-	sbURL := "http://" + sbAddr
-	if err := poll(ctx, 5*time.Minute, func() error { return get(sbURL+"/readyz", nil) }); err != nil {
-		return res, fmt.Errorf("statusbridge never became ready: %w", err)
-	}
+	defer p.stop()
+	base, sbURL, sb := p.base, p.sbURL, p.sb
 	var st cachettest.Stats
 	if err := get(base+"/_stats", &st); err != nil {
 		return res, err
