@@ -290,6 +290,7 @@ func (b *Bridge) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load open incidents from cachet: %w", err)
 	}
+	b.lookAtCover(ctx)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.head = snap.Head()

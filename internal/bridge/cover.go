@@ -17,6 +17,9 @@ type cover struct {
 	// people: component ids with an open incident a person opened.
 	people map[int]bool
 	read   time.Time
+	// shared: the read was made for an open, and serves the opens that
+	// follow within coverFresh (a start's or resync's read does not).
+	shared bool
 }
 
 // coverFresh is how long one read of the windows and incidents serves the
@@ -39,12 +42,33 @@ func (b *Bridge) freshCover(ctx context.Context) error {
 	}
 	defer unlock()
 	b.mu.Lock()
-	fresh := b.now().Sub(b.cover.read) < coverFresh
+	fresh := b.cover.shared && b.now().Sub(b.cover.read) < coverFresh
 	b.mu.Unlock()
 	if fresh {
 		return nil
 	}
-	return b.refreshCover(ctx)
+	if err := b.refreshCover(ctx); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.cover.shared = true
+	b.mu.Unlock()
+	return nil
+}
+
+// lookAtCover reads the cover at start and at resync (spec §13), so that
+// what covers which component is logged and known before any open. A
+// failure is no reason to stop either: the next open reads it again.
+func (b *Bridge) lookAtCover(ctx context.Context) {
+	if err := b.refreshCover(ctx); err != nil {
+		b.log.Warn("cannot read maintenance windows and open incidents now; read again before any incident opens", "err", err)
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := len(b.cover.windows); n > 0 {
+		b.log.Info("maintenance windows in progress: no incident opens on their components", "components", n)
+	}
 }
 
 // refreshCover reads the windows in progress and the open incidents, with

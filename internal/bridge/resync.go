@@ -26,6 +26,7 @@ func (b *Bridge) Resync(ctx context.Context) error {
 	}
 	byName := snap.ComponentsByName()
 	b.confirmMissing(ctx, byName)
+	b.lookAtCover(ctx)
 	openIDs := map[int]bool{}
 	for _, in := range incs {
 		openIDs[in.ID] = true
