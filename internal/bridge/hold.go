@@ -39,7 +39,7 @@ func decideHold(held status.Status, until time.Time, published status.Status, no
 
 // noticePerson reads the component right before statusbridge writes it
 // and, when its status is not what statusbridge last wrote or read, takes
-// it as a person's and holds it. It reports whether a hold now stands.
+// it as a person's and holds it.
 func (b *Bridge) noticePerson(ctx context.Context, s *service, hold time.Duration) error {
 	c, err := b.cachet.Component(ctx, s.id)
 	if err != nil {

@@ -82,11 +82,12 @@ func (b *Bridge) observeTarget(t *target, byName map[string]cachet.Component) {
 // its incident. b.mu must be held.
 func (b *Bridge) observeService(s *service, byName map[string]cachet.Component, openIDs map[int]bool) {
 	c, ok := byName[s.name]
+	hold := rulesFor(b.cfg, s.name).manualHold
 	switch {
 	case !ok || !c.Enabled:
 		s.id = 0
-	case c.ID == s.id && c.Status != s.known && s.known != 0 && s.held == 0 && rulesFor(b.cfg, s.name).manualHold > 0:
-		b.startHoldLocked(s, c.Status, rulesFor(b.cfg, s.name).manualHold)
+	case c.ID == s.id && c.Status != s.known && s.known != 0 && s.held == 0 && hold > 0:
+		b.startHoldLocked(s, c.Status, hold)
 	case c.ID != s.id || c.Status != s.known:
 		if s.id != 0 && c.Status != s.known {
 			b.log.Warn("drift: component status changed in Cachet; restoring it", "component", s.name,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"statusbridge/internal/cachet"
@@ -39,6 +40,10 @@ type failure struct {
 	// logged is the permanent cause already logged for this object.
 	logged string
 }
+
+// permanent reports whether f is a write Cachet refused for good (not a
+// write merely waiting for its first try).
+func (f *failure) permanent() bool { return f.class == cachet.ClassPermanent && f.attempts > 0 }
 
 // pend marks targets, and the visible components they feed, for the
 // background loop to converge as soon as it can. b.mu must be held.
@@ -225,19 +230,11 @@ func (b *Bridge) Failures() []Failure {
 	defer b.mu.Unlock()
 	var out []Failure
 	for o, f := range b.pending {
-		if f.class == cachet.ClassPermanent && f.attempts > 0 {
+		if f.permanent() {
 			out = append(out, Failure{Object: o.String(), Err: f.err.Error()})
 		}
 	}
-	slices.SortFunc(out, func(a, b Failure) int {
-		if a.Object < b.Object {
-			return -1
-		}
-		if a.Object > b.Object {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Failure) int { return strings.Compare(a.Object, b.Object) })
 	return out
 }
 
@@ -261,7 +258,7 @@ func (b *Bridge) Health() Health {
 	h := Health{Reachable: b.unreachable == nil, Authorised: b.authErr == nil,
 		PermanentTotal: b.permanentTotal, LostTotal: b.lostTotal}
 	for _, f := range b.pending {
-		if f.class == cachet.ClassPermanent && f.attempts > 0 {
+		if f.permanent() {
 			h.Permanent++
 		}
 	}

@@ -203,11 +203,10 @@ func (b *Bridge) relocate(ctx context.Context, s *service, lost int) error {
 func (b *Bridge) personFirst(ctx context.Context, v serviceView) (bool, error) {
 	s := v.s
 	b.mu.Lock()
-	hold := v.hold
 	known := s.known
 	b.mu.Unlock()
-	if hold > 0 && v.want != known {
-		if err := b.noticePerson(ctx, s, hold); err != nil {
+	if v.hold > 0 && v.want != known {
+		if err := b.noticePerson(ctx, s, v.hold); err != nil {
 			return false, err
 		}
 	}
